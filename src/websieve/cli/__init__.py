@@ -1,0 +1,1 @@
+"""The command line: printing, progress and exit codes live here, never in the library."""

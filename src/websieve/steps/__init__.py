@@ -1,0 +1,31 @@
+"""The steps websieve ships, in the canonical order of the data flow.
+
+Folders sort alphabetically; the flow does not. This table is the order (and the registry: see
+`websieve.registry`). Readers (``steps/read``) and the writer (``steps/write``) frame every run and are
+configured by the ``read:`` and ``write:`` sections of a config rather than listed as steps.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CANONICAL_ORDER", "STEP_TABLE"]
+
+#: registry name -> "module:Class"; imported only when a run needs it (no work at import time).
+STEP_TABLE: dict[str, str] = {
+    "extract.resiliparse": "websieve.steps.extract.resiliparse:ResiliparseExtract",
+    "normalize.unicode": "websieve.steps.normalize.unicode:NormalizeUnicode",
+    "langid.fasttext": "websieve.steps.langid.fasttext:FastTextLangId",
+}
+
+#: areas of the flow, in order; a step's name starts with its area.
+CANONICAL_ORDER: tuple[str, ...] = (
+    "read",
+    "extract",
+    "normalize",
+    "langid",
+    "clean",
+    "quality",
+    "lists",
+    "dedup",
+    "pii",
+    "write",
+)

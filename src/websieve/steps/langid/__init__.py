@@ -1,0 +1,1 @@
+"""langid steps."""

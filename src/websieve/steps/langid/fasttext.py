@@ -1,0 +1,68 @@
+"""Document language and confidence with the bundled fastText lid.176 model.
+
+Records ``lang`` and ``score`` under ``annotations["langid.fasttext@1"]`` and sets ``doc.lang``. Drops
+nothing unless ``languages`` or ``min_score`` is set.
+
+>>> from websieve.steps.base import StepContext
+>>> step = FastTextLangId()
+>>> step.setup()
+>>> step.apply(Document(id="1", text="Das ist ein kurzer deutscher Satz."), StepContext.standalone()).lang
+'de'
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from websieve.config import StepConfig
+from websieve.document import Document, Field
+from websieve.steps.base import Step, StepContext
+from websieve.steps.langid.model import LidModel
+
+__all__ = ["FastTextLangId", "FastTextLangIdConfig"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FastTextLangIdConfig(StepConfig):
+    languages: tuple[str, ...] | None = None
+    """Keep only these languages (lid.176 codes: ``en``, ``fr``…); ``None`` keeps all."""
+    min_score: float | None = None
+    """Drop documents whose top language scores below this; ``None`` keeps all."""
+    min_chars: int = 1
+    """Texts shorter than this get ``und`` (undetermined) with score 0."""
+    max_chars: int | None = 100_000
+    """Classify only the first N characters of huge documents (``None``: whole text)."""
+
+
+class LangIdRule(enum.Enum):
+    LANGUAGE = "language_not_wanted"
+    LOW_SCORE = "language_score_below_threshold"
+
+
+class FastTextLangId(Step[FastTextLangIdConfig]):
+    step_id = "langid.fasttext@1"
+    config_cls = FastTextLangIdConfig
+    requires = frozenset({Field.TEXT})
+    produces = frozenset({Field.LANG})
+
+    def setup(self) -> None:
+        self._model = LidModel.load()
+
+    def apply(self, doc: Document, ctx: StepContext) -> Document | None:
+        cfg = self.config
+        text = doc.text or ""
+        if cfg.max_chars is not None:
+            text = text[: cfg.max_chars]
+        lang, score = self._model.predict(text) if len(text.strip()) >= cfg.min_chars else ("und", 0.0)
+        doc.lang = lang
+        doc.annotate(self.step_id, lang=lang, score=round(score, 4))
+        if cfg.languages is not None and lang not in cfg.languages:
+            if ctx.drop(doc, step=self.step_id, rule=LangIdRule.LANGUAGE, value=lang,
+                        threshold=",".join(cfg.languages)):
+                return None
+        if cfg.min_score is not None and score < cfg.min_score:
+            if ctx.drop(doc, step=self.step_id, rule=LangIdRule.LOW_SCORE, value=round(score, 4),
+                        threshold=cfg.min_score):
+                return None
+        return doc
