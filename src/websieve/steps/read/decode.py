@@ -40,16 +40,22 @@ def sniff_meta_charset(head: bytes) -> str | None:
     return _codec(match.group(1).decode("ascii", "replace")) if match else None
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 def looks_binary(data: bytes) -> bool:
-    """True for content that is not text at all (images, archives, executables)."""
+    """True for content that is not text at all (images, archives, executables): >2% control bytes."""
     head = data[:8192]
-    return bool(head) and head.count(0) > len(head) // 100
+    if not head:
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > len(head) // 50
 
 
 def decode_page(data: bytes, *, http_charset: str | None, html: bool = True) -> tuple[str, str]:
     """Decode a page; returns ``(text, codec)``. Raises `DecodeError` only for binary content."""
     if looks_binary(data):
-        raise DecodeError(f"binary content ({data[:8192].count(0)} NUL bytes in the first 8 KiB), not a page")
+        raise DecodeError("binary content (many control bytes in the first 8 KiB), not a page")
     candidates = [_codec(http_charset), sniff_meta_charset(data) if html else None, "utf-8"]
     tried: list[str] = []
     for codec in candidates:

@@ -97,7 +97,7 @@ class WarcReader(Reader):
         with open(path, "rb") as fh:
             if start:
                 fh.seek(start)
-            for rec in ArchiveIterator(fh, parse_http=True):
+            for rec in ArchiveIterator(fh, parse_http=True, auto_decode="all"):
                 yield rec.stream_pos, rec
 
     def _document(
@@ -107,17 +107,22 @@ class WarcReader(Reader):
         if rtype not in (WarcRecordType.response, WarcRecordType.resource, WarcRecordType.conversion):
             ctx.ledger.skip_record(f"warc.{str(rtype).rsplit('.', 1)[-1]}")
             return None
+        url = _target_uri(rec)
+        if rtype == WarcRecordType.resource and not (url or "").startswith(("http://", "https://")):
+            # crawler logs and arguments (wget's metadata://… resources) are not web pages
+            ctx.ledger.skip_record("warc.resource-nonweb")
+            return None
         seq = counter.next()
         doc_id = _record_id(rec, f.path, pos)
         origin = Origin(path=f.path, offset=pos, record=seq)
-        url = _target_uri(rec)
         date = rec.headers.get("WARC-Date")
         try:
             expected = rec.content_length
             self.check_size(expected)
             payload = rec.reader.read()
             headers = rec.http_headers
-            if len(payload) < expected and not (headers and headers.get("Transfer-Encoding")):
+            encoded = headers is not None and (headers.get("Transfer-Encoding") or headers.get("Content-Encoding"))
+            if len(payload) < expected and not encoded:
                 raise DecodeError(f"truncated record: the file ends after {len(payload):,} of {expected:,} bytes")
             if rtype == WarcRecordType.conversion:
                 text, charset = decode_page(payload, http_charset="utf-8", html=False)

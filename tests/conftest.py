@@ -1,0 +1,48 @@
+"""Shared fixtures: paths to the real samples in tests/data and helpers to read a run folder back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+DATA = Path(__file__).parent / "data"
+WARC_DIR = DATA / "warc"
+PAGES_DIR = DATA / "pages"
+JSONL_DIR = DATA / "jsonl"
+SEED = PAGES_DIR / "seed-000_8bc0c6ad7db0b1d0.txt"
+
+# datasets must never reach for the network in tests
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def warc_files() -> list[Path]:
+    return sorted(p for p in WARC_DIR.rglob("*") if p.is_file() and p.name != "SOURCE.md")
+
+
+def read_output(run_dir: Path) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for part in sorted((run_dir / "output").glob("part-*.jsonl.zst")):
+        with open(part, "rb") as fh:
+            data = zstandard.ZstdDecompressor().stream_reader(fh).read()
+        rows.extend(orjson.loads(line) for line in data.splitlines())
+    for part in sorted((run_dir / "output").glob("part-*.parquet")):
+        rows.extend(pq.read_table(part).to_pylist())
+    return rows
+
+
+def read_ledger(run_dir: Path) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for part in sorted((run_dir / "ledger").glob("part-*.parquet")):
+        rows.extend(pq.read_table(part).to_pylist())
+    return rows
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
