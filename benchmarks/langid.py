@@ -188,6 +188,16 @@ def strategies(model: LidModel, thresholds: Sequence[float]) -> dict[str, Classi
 
         return classify
 
+    def fallback_cld2(threshold: float) -> Classifier:
+        def classify(text: str) -> str:
+            lang, score = model.predict(text)
+            if score >= threshold:
+                return lang
+            other = pycld2_classify(text)
+            return lang if other == "un" else other
+
+        return classify
+
     def fallback_vote(threshold: float) -> Classifier:
         """Below the threshold, the label two of the three systems agree on (else fastText's)."""
 
@@ -211,6 +221,8 @@ def strategies(model: LidModel, thresholds: Sequence[float]) -> dict[str, Classi
     for t in thresholds:
         out[f"fastText; score<{t} -> py3langid among ft top-3"] = fallback_py3_top3(t)
     for t in thresholds:
+        out[f"fastText; score<{t} -> pycld2 (unless 'un')"] = fallback_cld2(t)
+    for t in thresholds:
         out[f"fastText; score<{t} -> vote ft/py3langid/pycld2"] = fallback_vote(t)
     return out
 
@@ -225,10 +237,21 @@ def pct(x: float) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="langid-lingua-testdata folder")
-    parser.add_argument("--limit", type=int, default=None, help="items per language per granularity (all)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="first N items per language per granularity (default: all); the files are sorted, "
+        "so a small N favours lines that start with digits",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: --limit 100, one threshold")
-    parser.add_argument("--thresholds", type=float, nargs="+", default=[0.5, 0.7, 0.9],
-                        help="fastText score thresholds for the fallback strategies")
+    parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="+",
+        default=[0.5, 0.7, 0.9],
+        help="fastText score thresholds for the fallback strategies",
+    )
     args = parser.parse_args(argv)
     limit = 100 if args.quick and args.limit is None else args.limit
     thresholds = [0.7] if args.quick else args.thresholds
@@ -240,8 +263,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     pycld2_classify("warm up")
     py3langid.classify("warm up")  # loads its model lazily
     print(f"data: {data}")
-    print("items: " + ", ".join(f"{g} {len(v):,}" for g, v in items.items())
-          + f" (limit per language: {limit or 'all'})")
+    print(
+        "items: "
+        + ", ".join(f"{g} {len(v):,}" for g, v in items.items())
+        + f" (limit per language: {limit or 'all'})"
+    )
 
     # Which test languages each system can name at all.
     test_langs = sorted({it.lang for it in items["sentences"]})
@@ -252,14 +278,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         "py3langid": {canon(x) for x in py3langid_labels()},
         "pycld2": {canon(x) for x in pycld2_labels()},
     }
-    supported = {name: {lang for lang in test_langs if canon(lang) in labels}
-                 for name, labels in label_sets.items()}
+    supported = {
+        name: {lang for lang in test_langs if canon(lang) in labels} for name, labels in label_sets.items()
+    }
     common = set.intersection(*supported.values())
     print(f"lid.176 labels found in the model: {len(ft_labels)}")
     for name, langs in supported.items():
         missing = sorted(set(test_langs) - langs)
-        print(f"  {name:<10} supports {len(langs)}/{len(test_langs)} test languages; "
-              f"excluded: {' '.join(missing) or '-'}")
+        print(
+            f"  {name:<10} supports {len(langs)}/{len(test_langs)} test languages; "
+            f"excluded: {' '.join(missing) or '-'}"
+        )
     print(f"  supported by all three: {len(common)}")
     ours_supported = supported["ours"]
 
@@ -276,11 +305,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         for gran in GRANULARITIES:
             r = runs[name, gran]
             its = items[gran]
-            print(f"{name:<10} {gran:<13} {pct(accuracy(its, r.preds))} "
-                  f"{pct(accuracy(its, r.preds, ours_supported))} {pct(accuracy(its, r.preds, common))} "
-                  f"{r.per_second:>10,.0f}")
-    print(f"('lid.176' = the {len(ours_supported)} test languages lid.176 supports; "
-          f"'common' = the {len(common)} all three support)")
+            print(
+                f"{name:<10} {gran:<13} {pct(accuracy(its, r.preds))} "
+                f"{pct(accuracy(its, r.preds, ours_supported))} {pct(accuracy(its, r.preds, common))} "
+                f"{r.per_second:>10,.0f}"
+            )
+    print(
+        f"('lid.176' = the {len(ours_supported)} test languages lid.176 supports; "
+        f"'common' = the {len(common)} all three support)"
+    )
 
     print("\n== Speed on sentences, single-threaded (sentences/s)")
     ours_speed = runs["ours", "sentences"].per_second
@@ -300,11 +333,15 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     rows = []
     for lang, idx in by_lang.items():
-        wrong = Counter(runs["ours", "sentences"].preds[i] for i in idx
-                        if runs["ours", "sentences"].preds[i] != sent[i].gold)
+        wrong = Counter(
+            runs["ours", "sentences"].preds[i]
+            for i in idx
+            if runs["ours", "sentences"].preds[i] != sent[i].gold
+        )
         top = f"{wrong.most_common(1)[0][0]} x{wrong.most_common(1)[0][1]}" if wrong else "-"
-        rows.append((lang_acc("ours", idx), lang, len(idx), top, lang_acc("py3langid", idx),
-                     lang_acc("pycld2", idx)))
+        rows.append(
+            (lang_acc("ours", idx), lang, len(idx), top, lang_acc("py3langid", idx), lang_acc("pycld2", idx))
+        )
     print(f"{'lang':<9} {'n':>5} {'ours':>8} {'top confusion':<14} {'py3langid':>9} {'pycld2':>8}")
     for acc, lang, n, top, acc_py3, acc_cld2 in sorted(rows):
         name = lang if canon(lang) == lang else f"{lang}>{canon(lang)}"
@@ -315,24 +352,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{'strategy':<48} {'lid.176':>8} {'all 75':>8} {'sent/s':>9}")
     for label, fn in strategies(model, thresholds).items():
         r = run(fn, sent)
-        print(f"{label:<48} {pct(accuracy(sent, r.preds, ours_supported))} {pct(accuracy(sent, r.preds))} "
-              f"{r.per_second:>9,.0f}")
+        print(
+            f"{label:<48} {pct(accuracy(sent, r.preds, ours_supported))} {pct(accuracy(sent, r.preds))} "
+            f"{r.per_second:>9,.0f}"
+        )
 
     print(f"\n(total time {time.perf_counter() - t0:.0f}s)")
     parts = []
     for name in systems:
         r = runs[name, "sentences"]
-        parts.append(f"{name} acc(all)={pct(accuracy(sent, r.preds)).strip()} "
-                     f"acc(supported)={pct(accuracy(sent, r.preds, ours_supported)).strip()} "
-                     f"para/s={r.per_second:,.0f}")
-    print("SUMMARY sentences " + " | ".join(parts)
-          + f" | ours/py3langid speed={ours_speed / runs['py3langid', 'sentences'].per_second:.2f}x"
-          + f" ours/pycld2 speed={ours_speed / runs['pycld2', 'sentences'].per_second:.2f}x")
+        parts.append(
+            f"{name} acc(all)={pct(accuracy(sent, r.preds)).strip()} "
+            f"acc(supported)={pct(accuracy(sent, r.preds, ours_supported)).strip()} "
+            f"para/s={r.per_second:,.0f}"
+        )
+    print(
+        "SUMMARY sentences "
+        + " | ".join(parts)
+        + f" | ours/py3langid speed={ours_speed / runs['py3langid', 'sentences'].per_second:.2f}x"
+        + f" ours/pycld2 speed={ours_speed / runs['pycld2', 'sentences'].per_second:.2f}x"
+    )
     for gran in GRANULARITIES[1:]:
-        print(f"SUMMARY {gran} " + " | ".join(
-            f"{name} acc(all)={pct(accuracy(items[gran], runs[name, gran].preds)).strip()} "
-            f"acc(supported)={pct(accuracy(items[gran], runs[name, gran].preds, ours_supported)).strip()}"
-            for name in systems))
+        print(
+            f"SUMMARY {gran} "
+            + " | ".join(
+                f"{name} acc(all)={pct(accuracy(items[gran], runs[name, gran].preds)).strip()} "
+                f"acc(supported)={pct(accuracy(items[gran], runs[name, gran].preds, ours_supported)).strip()}"
+                for name in systems
+            )
+        )
 
 
 if __name__ == "__main__":
