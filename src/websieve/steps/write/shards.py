@@ -1,8 +1,13 @@
 """Write kept documents to one output shard, atomically (temp file, then rename).
 
-Rows hold ``id, url, text, lang, title, meta``; ``meta`` has a fixed set of keys (missing values are
-null) so every shard has the same schema for `datasets`, DuckDB and pandas. Source fields websieve has no
-field for are kept as a JSON string in ``meta.source``.
+Rows hold ``id, url, text, lang, title, meta``; ``meta`` has a fixed set of keys so every shard has the
+same schema for `datasets`, DuckDB and pandas. Source fields websieve has no field for are kept as a JSON
+string in ``meta.source``.
+
+Unknown values: Parquet stores nulls (its schema is explicit). JSONL stores ``""`` for unknown strings:
+`datasets.load_dataset("json")` infers each file's schema from its values, and a column that is null in
+every row of one shard but a string in another makes it fail ("Couldn't cast array of type string to
+null"), so JSONL never writes a null.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import orjson
 from websieve.config import OutputFormat, WriteConfig
 from websieve.document import Document
 
-__all__ = ["OUTPUT_SCHEMA_FIELDS", "ShardWriter", "atomic_path", "document_row"]
+__all__ = ["OUTPUT_SCHEMA_FIELDS", "ShardWriter", "atomic_path", "document_row", "jsonl_row"]
 
 OUTPUT_SCHEMA_FIELDS = ("id", "url", "text", "lang", "title", "meta")
 _BATCH = 2048
 
 
 def document_row(doc: Document) -> dict[str, Any]:
+    """The output row of a document, with ``None`` for unknown values (see `jsonl_row` for JSONL)."""
     m = doc.meta
     return {
         "id": doc.id,
@@ -46,6 +52,20 @@ def document_row(doc: Document) -> dict[str, Any]:
             else None,
         },
     }
+
+
+def jsonl_row(doc: Document) -> dict[str, Any]:
+    """`document_row` with ``""`` for unknown strings and the HTTP status as a string (no nulls)."""
+    row = document_row(doc)
+    meta = row["meta"]
+    meta["http_status"] = "" if meta["http_status"] is None else str(meta["http_status"])
+    for key, value in meta.items():
+        if value is None:
+            meta[key] = ""
+    for key in ("url", "text", "lang", "title"):
+        if row[key] is None:
+            row[key] = ""
+    return row
 
 
 def atomic_path(final: Path) -> Path:
@@ -109,7 +129,7 @@ class ShardWriter:
         cctx = zstandard.ZstdCompressor(level=self.config.compression_level)
         with open(tmp, "wb") as raw, cctx.stream_writer(raw) as out:
             for doc in docs:
-                out.write(orjson.dumps(document_row(doc)) + b"\n")
+                out.write(orjson.dumps(jsonl_row(doc)) + b"\n")
                 yield doc
 
     def _parquet(self, docs: Iterator[Document], tmp: Path) -> Iterator[Document]:
