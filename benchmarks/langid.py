@@ -300,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     runs = {(name, gran): run(fn, items[gran]) for name, fn in systems.items() for gran in GRANULARITIES}
 
     print("\n== Accuracy per granularity (hr/bs/sr = hbs, nb = no)")
-    print(f"{'system':<10} {'granularity':<13} {'all 75':>8} {'lid.176':>8} {'common':>8} {'items/s':>10}")
+    all_n = f"all {len(test_langs)}"
+    print(f"{'system':<10} {'granularity':<13} {all_n:>8} {'lid.176':>8} {'common':>8} {'items/s':>10}")
     for name in systems:
         for gran in GRANULARITIES:
             r = runs[name, gran]
@@ -319,7 +320,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ours_speed = runs["ours", "sentences"].per_second
     for name in systems:
         speed = runs[name, "sentences"].per_second
-        print(f"{name:<10} {speed:>10,.0f}/s   ours/{name} = {ours_speed / speed:5.2f}x")
+        ratio = "" if name == "ours" else f"   ours/{name} = {ours_speed / speed:.2f}x"
+        print(f"{name:<10} {speed:>10,.0f}/s{ratio}")
 
     print("\n== Sentences per language, worst first (ours)")
     sent = items["sentences"]
@@ -349,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{name:<9} {n:>5} {pct(acc)} {top:<14} {pct(acc_py3):>9} {pct(acc_cld2)}{flag}")
 
     print("\n== Combination strategies on sentences (target: >= 99% on lid.176 languages)")
-    print(f"{'strategy':<48} {'lid.176':>8} {'all 75':>8} {'sent/s':>9}")
+    print(f"{'strategy':<48} {'lid.176':>8} {all_n:>8} {'sent/s':>9}")
     for label, fn in strategies(model, thresholds).items():
         r = run(fn, sent)
         print(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import websieve
 
 PUBLIC = [
@@ -26,12 +28,8 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_unknown_attribute_raises() -> None:
-    try:
+    with pytest.raises(AttributeError, match="no_such_thing"):
         websieve.no_such_thing  # type: ignore[attr-defined]  # noqa: B018
-    except AttributeError as exc:
-        assert "no_such_thing" in str(exc)
-    else:
-        raise AssertionError("expected AttributeError")
 
 
 def test_import_is_cheap() -> None:
@@ -45,6 +43,12 @@ def test_import_is_cheap() -> None:
 
 
 def test_errors_share_one_root() -> None:
-    for name in ("ConfigError", "InputError", "PipelineOrderError", "ResumeError", "DecodeError",
-                 "DocumentTooLarge"):
+    for name in (
+        "ConfigError",
+        "InputError",
+        "PipelineOrderError",
+        "ResumeError",
+        "DecodeError",
+        "DocumentTooLarge",
+    ):
         assert issubclass(getattr(websieve, name), websieve.WebsieveError)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import JSONL_DIR, PAGES_DIR, WARC_DIR, read_ledger, read_output
 
+from conftest import JSONL_DIR, PAGES_DIR, WARC_DIR, read_ledger, read_output
 from websieve import Executor, load_preset, run
 from websieve.config import OutputFormat
 from websieve.errors import ConfigError, PipelineOrderError, ResumeError
@@ -22,7 +22,9 @@ FIXTURES = {
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
 def test_every_input_document_ends_in_exactly_one_place(tmp_path: Path, name: str) -> None:
-    summary = run(load_preset("default"), inputs=FIXTURES[name], output=tmp_path / "run", executor=Executor.INLINE)
+    summary = run(
+        load_preset("default"), inputs=FIXTURES[name], output=tmp_path / "run", executor=Executor.INLINE
+    )
     stats = summary.stats
     ledger = read_ledger(tmp_path / "run")
     output = read_output(tmp_path / "run")
@@ -40,8 +42,9 @@ def test_every_input_document_ends_in_exactly_one_place(tmp_path: Path, name: st
 
 
 def test_warc_fixture_counts(tmp_path: Path) -> None:
-    stats = run(load_preset("default"), inputs=FIXTURES["warc"], output=tmp_path / "r",
-                executor=Executor.INLINE).stats
+    stats = run(
+        load_preset("default"), inputs=FIXTURES["warc"], output=tmp_path / "r", executor=Executor.INLINE
+    ).stats
     assert stats["errors"] >= 3  # clipped, truncated, bad ARC record
     assert stats["dropped_by"]["read.warc@1"]["content_type"] == 3  # httpbin JSON responses
     assert stats["skipped_records"]["warc.request"] > 0
@@ -95,8 +98,9 @@ def test_output_opens_in_datasets_and_duckdb(tmp_path: Path) -> None:
     import duckdb
 
     out = tmp_path / "run"
-    summary = run(load_preset("default"), inputs=[str(JSONL_DIR), str(PAGES_DIR)], output=out,
-                  executor=Executor.INLINE)
+    summary = run(
+        load_preset("default"), inputs=[str(JSONL_DIR), str(PAGES_DIR)], output=out, executor=Executor.INLINE
+    )
     files = sorted(str(p) for p in (out / "output").glob("*.jsonl.zst"))
     ds = datasets.load_dataset("json", data_files=files, split="train", cache_dir=str(tmp_path / "hf"))
     assert ds.num_rows == summary.stats["kept"]
@@ -133,14 +137,19 @@ def test_html_input_without_extract_is_refused_before_running(tmp_path: Path) ->
 
     no_extract = RunConfig(steps=cfg.steps[1:])
     with pytest.raises(PipelineOrderError, match="needs text"):
-        run(no_extract, inputs=[str(WARC_DIR / "resiliparse")], output=tmp_path / "r", executor=Executor.INLINE)
+        run(
+            no_extract,
+            inputs=[str(WARC_DIR / "resiliparse")],
+            output=tmp_path / "r",
+            executor=Executor.INLINE,
+        )
     assert not (tmp_path / "r").exists()
     Pipeline(no_extract).check({__import__("websieve").Field.TEXT})  # fine for text input
 
 
 def test_bad_overrides_are_clear() -> None:
     cfg = load_preset("default")
-    with pytest.raises(ConfigError, match="no step named 'quality.gopher'"):
+    with pytest.raises(ConfigError, match=r"no step named 'quality\.gopher'"):
         cfg.with_overrides(["quality.gopher.min_words=3"])
     with pytest.raises(ConfigError, match="unknown option"):
         cfg.with_overrides(["langid.fasttext.nope=3"])

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from websieve._version import __version__
 
 if TYPE_CHECKING:
-    from websieve.clean import CleanResult, clean, clean_file
+    from websieve.clean_page import CleanResult, clean, clean_file
     from websieve.config import (
         OnError,
         OutputFormat,
@@ -79,16 +79,37 @@ __all__ = [
 ]
 
 _WHERE = {
-    "CleanResult": "clean", "clean": "clean", "clean_file": "clean",
-    "OnError": "config", "OutputFormat": "config", "ReadConfig": "config", "RunConfig": "config",
-    "StepConfig": "config", "WriteConfig": "config", "list_presets": "config", "load_config": "config",
+    "CleanResult": "clean_page",
+    "clean": "clean_page",
+    "clean_file": "clean_page",
+    "OnError": "config",
+    "OutputFormat": "config",
+    "ReadConfig": "config",
+    "RunConfig": "config",
+    "StepConfig": "config",
+    "WriteConfig": "config",
+    "list_presets": "config",
+    "load_config": "config",
     "load_preset": "config",
-    "Document": "document", "Field": "document", "Meta": "document", "Origin": "document",
-    "ConfigError": "errors", "DecodeError": "errors", "DocumentError": "errors", "DocumentTooLarge": "errors",
-    "InputError": "errors", "PipelineOrderError": "errors", "ResumeError": "errors", "UserError": "errors",
+    "Document": "document",
+    "Field": "document",
+    "Meta": "document",
+    "Origin": "document",
+    "ConfigError": "errors",
+    "DecodeError": "errors",
+    "DocumentError": "errors",
+    "DocumentTooLarge": "errors",
+    "InputError": "errors",
+    "PipelineOrderError": "errors",
+    "ResumeError": "errors",
+    "UserError": "errors",
     "WebsieveError": "errors",
-    "Executor": "executors", "Pipeline": "pipeline", "RunSummary": "runs", "run": "runs",
-    "Step": "steps.base", "StepContext": "steps.base",
+    "Executor": "executors",
+    "Pipeline": "pipeline",
+    "RunSummary": "runs",
+    "run": "runs",
+    "Step": "steps.base",
+    "StepContext": "steps.base",
 }
 
 

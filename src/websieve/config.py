@@ -131,7 +131,7 @@ class RunConfig:
         }
 
     def with_overrides(self, assignments: Iterable[str]) -> RunConfig:
-        """Apply ``--set`` assignments such as ``langid.fasttext.min_chars=20`` or ``write.format=parquet``."""
+        """Apply ``--set`` assignments: ``langid.fasttext.min_chars=20``, ``write.format=parquet``…"""
         data = self.to_dict()
         for assignment in assignments:
             _apply_assignment(data, assignment)
@@ -165,7 +165,7 @@ def _apply_assignment(data: dict[str, Any], assignment: str) -> None:
         data[section][option] = value
         return
     for entry in data["steps"]:
-        (name, options), = entry.items()
+        ((name, options),) = entry.items()
         if name.partition("@")[0] == section:
             options[option] = value
             return
@@ -242,16 +242,20 @@ def build_run_config(data: Mapping[str, Any]) -> RunConfig:
     known = {"name", "description", "read", "steps", "write", "on_error", "annotate_only"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"config: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"config: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}"
+        )
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
-        raise ConfigError("config: 'steps' must be a non-empty list, e.g. [extract.resiliparse, langid.fasttext]")
+        raise ConfigError(
+            "config: 'steps' must be a non-empty list, e.g. [extract.resiliparse, langid.fasttext]"
+        )
     entries = []
     for raw in raw_steps:
         if isinstance(raw, str):
-            name, options = raw, {}
+            name, options = raw, {}  # type: ignore[var-annotated]
         elif isinstance(raw, Mapping) and len(raw) == 1:
-            (name, options), = raw.items()
+            ((name, options),) = raw.items()
             options = options or {}
         else:
             raise ConfigError(f"config: each step is a name or {{name: {{options}}}}; got {raw!r}")
@@ -281,7 +285,9 @@ def load_config(path: str | Path) -> RunConfig:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML ({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from exc
+        raise ConfigError(
+            f"{p}: not valid YAML ({exc.__class__.__name__}: {str(exc).splitlines()[0]})"
+        ) from exc
     if isinstance(data, dict):
         data.setdefault("name", p.stem)
     return build_run_config(data)

@@ -50,7 +50,7 @@ class Pipeline:
                     f"produces {need}; add an extract step (e.g. extract.resiliparse) before it"
                 )
             have |= step.produces
-        if not _WRITER_REQUIRES <= have:
+        if not have >= _WRITER_REQUIRES:
             raise PipelineOrderError(
                 f"the output needs text, but the input provides {start} and no step produces text; "
                 "add extract.resiliparse to the steps"

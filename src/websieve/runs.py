@@ -40,7 +40,16 @@ from websieve.steps.read.detect import InputListing, list_inputs, plan_shards
 
 __all__ = ["RunSummary", "load_run_request", "run"]
 
-_RUN_PARTS = ("output", "ledger", "annotations", "quarantine", "_state", "run.json", "stats.json", "report.html")
+_RUN_PARTS = (
+    "output",
+    "ledger",
+    "annotations",
+    "quarantine",
+    "_state",
+    "run.json",
+    "stats.json",
+    "report.html",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +75,9 @@ def load_run_request(run_dir: str | Path) -> tuple[RunConfig, list[str]]:
     """The config and inputs an existing run was started with (for ``websieve run --resume``)."""
     path = Path(run_dir) / "run.json"
     if not path.is_file():
-        raise ResumeError(f"{run_dir} holds no run to resume (no run.json); start it with --input and a preset")
+        raise ResumeError(
+            f"{run_dir} holds no run to resume (no run.json); start it with --input and a preset"
+        )
     info = orjson.loads(path.read_bytes())
     return build_run_config(info["config"]), list(info["arguments"])
 
@@ -204,7 +215,9 @@ def run(
         if marker.exists():
             done.append(ShardResult.from_json(marker.read_bytes()))
         else:
-            pending.append(ShardTask(run_dir=str(run_dir), config=config, shard=shard, config_key=fp["config"]))
+            pending.append(
+                ShardTask(run_dir=str(run_dir), config=config, shard=shard, config_key=fp["config"])
+            )
     if on_start is not None:
         on_start(len(shards), len(pending))
 
@@ -237,5 +250,9 @@ def run(
     tmp.write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
     tmp.replace(run_dir / "stats.json")
     return RunSummary(
-        run_dir=run_dir, stats=stats, shards_total=len(shards), shards_run=len(fresh), shards_resumed=len(done)
+        run_dir=run_dir,
+        stats=stats,
+        shards_total=len(shards),
+        shards_run=len(fresh),
+        shards_resumed=len(done),
     )

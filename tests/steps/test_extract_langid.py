@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from conftest import DATA, PAGES_DIR, SEED
-
 from websieve.document import Document
 from websieve.steps.base import StepContext
 from websieve.steps.extract.resiliparse import ResiliparseExtract, ResiliparseExtractConfig

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from conftest import SEED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SEED
 from websieve.document import Document
 from websieve.steps.base import StepContext
 from websieve.steps.normalize.unicode import NormalizeUnicode, NormalizeUnicodeConfig, normalize_text
-
 
 
 def _step(**kw: object) -> NormalizeUnicode:

@@ -39,19 +39,45 @@ def cli() -> None:
 @cli.command("run")
 @click.argument("args", nargs=-1, metavar="[CONFIG.yaml] [PATH...]")
 @click.option("--preset", help="A shipped preset (see `websieve presets`); default: 'default'.")
-@click.option("--input", "-i", "inputs", multiple=True, metavar="PATH",
-              help="Input file, folder or quoted glob; repeat or list several after one --input.")
+@click.option(
+    "--input",
+    "-i",
+    "inputs",
+    multiple=True,
+    metavar="PATH",
+    help="Input file, folder or quoted glob; repeat or list several after one --input.",
+)
 @click.option("--output", "-o", required=True, metavar="RUN", help="Run folder to write (created if needed).")
-@click.option("--executor", type=click.Choice(["inline", "local"]), default="local", show_default=True,
-              help="inline: one process; local: a pool of worker processes.")
-@click.option("--workers", type=int, default=None, help="Worker processes for --executor local [default: cores].")
-@click.option("--set", "overrides", multiple=True, metavar="STEP.OPTION=VALUE",
-              help="Override an option, e.g. --set langid.fasttext.min_score=0.5 (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default=None,
-              help="Output format (same as --set write.format=...).")
+@click.option(
+    "--executor",
+    type=click.Choice(["inline", "local"]),
+    default="local",
+    show_default=True,
+    help="inline: one process; local: a pool of worker processes.",
+)
+@click.option(
+    "--workers", type=int, default=None, help="Worker processes for --executor local [default: cores]."
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="STEP.OPTION=VALUE",
+    help="Override an option, e.g. --set langid.fasttext.min_score=0.5 (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "parquet"]),
+    default=None,
+    help="Output format (same as --set write.format=...).",
+)
 @click.option("--annotate-only", is_flag=True, help="Run every filter and record its signals; drop nothing.")
-@click.option("--resume", is_flag=True,
-              help="Continue the run in RUN with its stored config and inputs (no --input needed).")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the run in RUN with its stored config and inputs (no --input needed).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace a different run already in RUN.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary; only errors.")
 def run_cmd(
@@ -133,7 +159,7 @@ def clean_cmd(files: tuple[str, ...], as_json: bool, preset: str) -> None:
       websieve clean samples/seed/000_8bc0c6ad7db0b1d0.txt
       websieve clean page.html --json | jq .title
     """
-    from websieve.clean import clean_file
+    from websieve.clean_page import clean_file
     from websieve.config import load_preset
 
     config = load_preset(preset)
@@ -163,7 +189,7 @@ def steps_cmd() -> None:
 
     for name in step_names():
         cls = step_class(name)
-        doc = (cls.__module__ and sys.modules[cls.__module__].__doc__ or "").strip().splitlines()
+        doc = ((cls.__module__ and sys.modules[cls.__module__].__doc__) or "").strip().splitlines()
         click.echo(f"{cls.step_id:28} {doc[0] if doc else ''}")
         for f in dataclasses.fields(cls.config_cls):
             default = f.default if f.default is not dataclasses.MISSING else None
@@ -191,7 +217,9 @@ def config_group() -> None:
 
 @config_group.command("validate")
 @click.argument("config_file", type=click.Path(dir_okay=False))
-@click.option("--set", "overrides", multiple=True, metavar="STEP.OPTION=VALUE", help="Overrides to check too.")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="STEP.OPTION=VALUE", help="Overrides to check too."
+)
 def validate_cmd(config_file: str, overrides: tuple[str, ...]) -> None:
     """Check a config file (step names, options, types, order) without running it.
 

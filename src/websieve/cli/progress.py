@@ -82,8 +82,10 @@ def print_summary(summary: RunSummary) -> None:
     console.print(table)
     skipped = s.get("skipped_records") or {}
     if skipped:
-        console.print("records that are not documents (counted, not read): "
-                      + ", ".join(f"{k} {v:,}" for k, v in skipped.items()))
+        console.print(
+            "records that are not documents (counted, not read): "
+            + ", ".join(f"{k} {v:,}" for k, v in skipped.items())
+        )
     check = s["kept"] + s["dropped"] + s["errors"]
     console.print(
         f"{s['input']:,} in = {s['kept']:,} kept + {s['dropped']:,} dropped + {s['errors']:,} errors"

@@ -9,7 +9,8 @@ from websieve.executors.task import ShardResult, ShardTask, run_shard
 __all__ = ["run_inline"]
 
 
-def run_inline(tasks: Sequence[ShardTask], *, on_progress: Callable[[int], None] | None = None
-               ) -> Iterator[ShardResult]:
+def run_inline(
+    tasks: Sequence[ShardTask], *, on_progress: Callable[[int], None] | None = None
+) -> Iterator[ShardResult]:
     for task in tasks:
         yield run_shard(task, on_progress)

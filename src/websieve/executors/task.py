@@ -172,8 +172,14 @@ def _write_quarantine(path: Path, docs: list[Document]) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = [
-        {"id": d.id, "url": d.url, "text": d.text, "html": d.html,
-         "source": d.origin.path if d.origin else None, "offset": d.origin.offset if d.origin else None}
+        {
+            "id": d.id,
+            "url": d.url,
+            "text": d.text,
+            "html": d.html,
+            "source": d.origin.path if d.origin else None,
+            "offset": d.origin.offset if d.origin else None,
+        }
         for d in docs
     ]
     data = b"".join(orjson.dumps(r) + b"\n" for r in rows)

@@ -72,7 +72,6 @@ class AnnotationRows:
                     self.labels.append(None if value is None else str(value))
 
 
-
 def _fmt(value: Signal) -> str | None:
     if value is None:
         return None

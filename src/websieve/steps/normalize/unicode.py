@@ -6,7 +6,8 @@ ftfy repairs mojibake only where `ftfy.is_bad` detects it: it is slow and its de
 >>> from websieve.steps.base import StepContext
 >>> step = NormalizeUnicode()
 >>> step.setup()
->>> step.apply(Document(id="1", text="Caf\\u0065\\u0301\\u00a0 au  lait\\r\\n\\n\\n\\nFin "), StepContext.standalone()).text
+>>> doc = Document(id="1", text="Caf\\u0065\\u0301\\u00a0 au  lait\\r\\n\\n\\n\\nFin ")
+>>> step.apply(doc, StepContext.standalone()).text
 'Café au lait\\n\\nFin'
 """
 
@@ -43,8 +44,9 @@ _EDGE_SPACE = re.compile(r" *\n *")
 def _once(text: str, cfg: NormalizeUnicodeConfig, fixer: object | None) -> str:
     if fixer is not None:
         import ftfy
+        import ftfy.badness
 
-        if ftfy.is_bad(text):
+        if ftfy.badness.is_bad(text):
             text = ftfy.fix_text(text, fixer)  # type: ignore[arg-type]
     text = _BREAKS.sub("\n", text)
     text = _DROP.sub("", text)
@@ -52,7 +54,7 @@ def _once(text: str, cfg: NormalizeUnicodeConfig, fixer: object | None) -> str:
     text = _EDGE_SPACE.sub("\n", text).strip()
     limit = "\n" * (cfg.max_blank_lines + 2)
     if limit in text:
-        text = re.sub("\n{%d,}" % (cfg.max_blank_lines + 2), "\n" * (cfg.max_blank_lines + 1), text)
+        text = re.sub(f"\n{{{cfg.max_blank_lines + 2},}}", "\n" * (cfg.max_blank_lines + 1), text)
     return unicodedata.normalize(cfg.form, text)  # type: ignore[arg-type]
 
 
@@ -77,7 +79,9 @@ class NormalizeUnicode(Step[NormalizeUnicodeConfig]):
         if self.config.form not in ("NFC", "NFKC", "NFD", "NFKD"):
             from websieve.errors import ConfigError
 
-            raise ConfigError(f"normalize.unicode.form must be NFC, NFKC, NFD or NFKD, not {self.config.form!r}")
+            raise ConfigError(
+                f"normalize.unicode.form must be NFC, NFKC, NFD or NFKD, not {self.config.form!r}"
+            )
         self._fixer: object | None = None
         if self.config.fix_mojibake:
             import ftfy

@@ -57,10 +57,15 @@ class ArcReader(Reader):
                 content_type=content_type,
             ),
         )
-        if content_type is not None and not content_type.startswith(("text/", "application/xhtml")):
-            if ctx.drop(doc, step=self.step_id, rule=ReadRule.CONTENT_TYPE, value=content_type,
-                        threshold="html or text"):
-                return None
+        web_page = content_type is None or content_type.startswith(("text/", "application/xhtml"))
+        if not web_page and ctx.drop(
+            doc,
+            step=self.step_id,
+            rule=ReadRule.CONTENT_TYPE,
+            value=content_type,
+            threshold="html or text",
+        ):
+            return None
         try:
             length = int(rec.rec_headers.get_header("Content-Length") or 0)  # type: ignore[attr-defined]
             self.check_size(length)

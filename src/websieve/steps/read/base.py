@@ -37,7 +37,6 @@ def open_maybe_compressed(path: str) -> IO[bytes]:
     return raw
 
 
-
 class Reader:
     """Turns the files of one shard into documents; corrupt records become ledger errors.
 
@@ -68,8 +67,16 @@ class Reader:
                 "(raise it with --set read.max_document_bytes=N, or null for no limit)"
             )
 
-    def error(self, ctx: StepContext, f: InputFile, *, record: int, offset: int, exc: Exception,
-              doc_id: str | None = None) -> None:
+    def error(
+        self,
+        ctx: StepContext,
+        f: InputFile,
+        *,
+        record: int,
+        offset: int,
+        exc: Exception,
+        doc_id: str | None = None,
+    ) -> None:
         ctx.ledger.error_at(
             doc_id=doc_id or stable_id(f.path, record),
             source=f.path,
@@ -82,7 +89,9 @@ class Reader:
         """A document from a JSONL/Parquet row: ``text`` or ``html``, optional ``id``/``url``/``title``."""
         text, html = fields.pop("text", None), fields.pop("html", None)
         if text is None and html is None:
-            raise ValueError(f"record has neither a 'text' nor an 'html' field (fields: {sorted(fields)[:8]})")
+            raise ValueError(
+                f"record has neither a 'text' nor an 'html' field (fields: {sorted(fields)[:8]})"
+            )
         content = text if text is not None else html
         if isinstance(content, bytes):
             content = decode_page(content, http_charset=None, html=html is not None)[0]

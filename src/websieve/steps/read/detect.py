@@ -116,7 +116,8 @@ def _sniff(path: str) -> InputKind | None:
 def _expand(arg: str) -> tuple[list[str], list[str]]:
     """Files named by one argument, and files of unknown kind found inside a folder."""
     if os.path.isdir(arg):
-        found, ignored = [], []
+        found: list[str] = []
+        ignored: list[str] = []
         for root, dirs, names in os.walk(arg):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):

@@ -83,8 +83,13 @@ class WarcReader(Reader):
             except (OSError, EOFError, ValueError, gzip.BadGzipFile) as exc:
                 if progressed:
                     # One error per corrupt region: retries inside the same region are not new errors.
-                    self.error(ctx, f, record=last_pos + 1, offset=last_pos + 1,
-                               exc=DecodeError(f"corrupt or truncated WARC record after byte {last_pos}: {exc}"))
+                    self.error(
+                        ctx,
+                        f,
+                        record=last_pos + 1,
+                        offset=last_pos + 1,
+                        exc=DecodeError(f"corrupt or truncated WARC record after byte {last_pos}: {exc}"),
+                    )
                 progressed = False
                 resyncs += 1
                 nxt = _next_header(f.path, max(start, last_pos))
@@ -121,23 +126,43 @@ class WarcReader(Reader):
             self.check_size(expected)
             payload = rec.reader.read()
             headers = rec.http_headers
-            encoded = headers is not None and (headers.get("Transfer-Encoding") or headers.get("Content-Encoding"))
+            encoded = headers is not None and (
+                headers.get("Transfer-Encoding") or headers.get("Content-Encoding")
+            )
             if len(payload) < expected and not encoded:
-                raise DecodeError(f"truncated record: the file ends after {len(payload):,} of {expected:,} bytes")
+                raise DecodeError(
+                    f"truncated record: the file ends after {len(payload):,} of {expected:,} bytes"
+                )
             if rtype == WarcRecordType.conversion:
                 text, charset = decode_page(payload, http_charset="utf-8", html=False)
-                return Document(id=doc_id, text=text, url=url, origin=origin,
-                                meta=Meta(crawl_date=date, charset=charset,
-                                          content_type=rec.headers.get("Content-Type")))
-            content_type = (rec.http_content_type if headers is not None else rec.headers.get("Content-Type"))
+                return Document(
+                    id=doc_id,
+                    text=text,
+                    url=url,
+                    origin=origin,
+                    meta=Meta(crawl_date=date, charset=charset, content_type=rec.headers.get("Content-Type")),
+                )
+            content_type = rec.http_content_type if headers is not None else rec.headers.get("Content-Type")
             content_type = (content_type or "").split(";")[0].strip().lower() or None
             status = headers.status_code if headers is not None else None
-            doc = Document(id=doc_id, url=url, origin=origin,
-                           meta=Meta(crawl_date=date, http_status=status, content_type=content_type))
-            if content_type is not None and not content_type.startswith(_HTML_TYPES):
-                if ctx.drop(doc, step=self.step_id, rule=ReadRule.CONTENT_TYPE, value=content_type,
-                            threshold="html or text"):
-                    return None
+            doc = Document(
+                id=doc_id,
+                url=url,
+                origin=origin,
+                meta=Meta(crawl_date=date, http_status=status, content_type=content_type),
+            )
+            if (
+                content_type is not None
+                and not content_type.startswith(_HTML_TYPES)
+                and ctx.drop(
+                    doc,
+                    step=self.step_id,
+                    rule=ReadRule.CONTENT_TYPE,
+                    value=content_type,
+                    threshold="html or text",
+                )
+            ):
+                return None
             text, charset = decode_page(payload, http_charset=rec.http_charset if headers else None)
             doc.meta.charset = charset
             if content_type == "text/plain":
@@ -148,5 +173,3 @@ class WarcReader(Reader):
         except Exception as exc:  # a bad record is a counted error; the file goes on
             self.error(ctx, f, record=pos, offset=pos, exc=exc, doc_id=doc_id)
             return None
-
-

@@ -1,6 +1,7 @@
 """Clean one page (HTML or already-extracted text) without a run folder.
 
->>> result = clean("<html><head><title>Hi</title></head><body><p>Le chat dort sur la table du salon.</p></body></html>")
+>>> page = "<html><head><title>Hi</title></head><body><p>Le chat dort sur la table du salon.</p></body>"
+>>> result = clean(page)
 >>> result.title, result.lang
 ('Hi', 'fr')
 """
@@ -85,12 +86,27 @@ def clean(
     dropped = None
     for row in ctx.ledger.rows:
         if row.fate is not Fate.KEPT:
-            dropped = {k: v for k, v in (("step", row.step), ("rule", row.rule), ("value", row.value),
-                                         ("threshold", row.threshold), ("message", row.message)) if v}
+            dropped = {
+                k: v
+                for k, v in (
+                    ("step", row.step),
+                    ("rule", row.rule),
+                    ("value", row.value),
+                    ("threshold", row.threshold),
+                    ("message", row.message),
+                )
+                if v
+            }
     final = kept[0] if kept else doc
-    row = document_row(final)
-    return CleanResult(text=final.text, lang=final.lang, title=final.title, meta=row["meta"], removed=removed,
-                       dropped=dropped)
+    out_row = document_row(final)
+    return CleanResult(
+        text=final.text,
+        lang=final.lang,
+        title=final.title,
+        meta=out_row["meta"],
+        removed=removed,
+        dropped=dropped,
+    )
 
 
 def clean_file(path: str | Path, *, config: RunConfig | None = None) -> CleanResult:
