@@ -154,6 +154,23 @@ def accuracy(items: Sequence[Item], preds: Sequence[str], langs: set[str] | None
 # ------------------------------------------------------------------------------------ strategies
 
 
+def step_classifier() -> Classifier:
+    """The shipped step as a pipeline runs it (fastText, py3langid where fastText scores below 0.7)."""
+    from websieve.document import Document
+    from websieve.steps.base import StepContext
+    from websieve.steps.langid.fasttext import FastTextLangId
+
+    step = FastTextLangId()
+    step.setup()
+    ctx = StepContext.standalone()
+
+    def classify(text: str) -> str:
+        doc = step.apply(Document(id="b", text=text), ctx)
+        return (doc.lang if doc is not None else None) or "und"
+
+    return classify
+
+
 def strategies(model: LidModel, thresholds: Sequence[float]) -> dict[str, Classifier]:
     """Ways of combining fastText with a peer or a preprocessing step, by name."""
 
@@ -213,6 +230,7 @@ def strategies(model: LidModel, thresholds: Sequence[float]) -> dict[str, Classi
 
     out: dict[str, Classifier] = {
         "fastText (ours, as is)": ft,
+        "websieve langid.fasttext@1 step, default config": step_classifier(),
         "fastText on NFC text": ft_nfc,
         "fastText on NFC + lowercased text": ft_nfc_lower,
     }

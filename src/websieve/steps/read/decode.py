@@ -56,9 +56,15 @@ def decode_page(data: bytes, *, http_charset: str | None, html: bool = True) -> 
     """Decode a page; returns ``(text, codec)``. Raises `DecodeError` only for binary content."""
     if looks_binary(data):
         raise DecodeError("binary content (many control bytes in the first 8 KiB), not a page")
-    candidates = [_codec(http_charset), sniff_meta_charset(data) if html else None, "utf-8"]
     tried: list[str] = []
-    for codec in candidates:
+    for source in ("http", "meta", "utf-8"):
+        # the <meta> scan only runs when the HTTP charset is missing or wrong
+        if source == "http":
+            codec = _codec(http_charset)
+        elif source == "meta":
+            codec = sniff_meta_charset(data) if html else None
+        else:
+            codec = "utf-8"
         if codec is None or codec in tried:
             continue
         tried.append(codec)
