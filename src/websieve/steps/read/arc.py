@@ -15,7 +15,6 @@ from websieve.steps.base import StepContext
 from websieve.steps.read.base import Reader, _Counter, stable_id
 from websieve.steps.read.decode import decode_page
 from websieve.steps.read.detect import InputFile, InputKind
-from websieve.steps.read.warc import ReadRule
 
 __all__ = ["ArcReader"]
 
@@ -57,14 +56,7 @@ class ArcReader(Reader):
                 content_type=content_type,
             ),
         )
-        web_page = content_type is None or content_type.startswith(("text/", "application/xhtml"))
-        if not web_page and ctx.drop(
-            doc,
-            step=self.step_id,
-            rule=ReadRule.CONTENT_TYPE,
-            value=content_type,
-            threshold="html or text",
-        ):
+        if self.rejects_content_type(doc, ctx):
             return None
         try:
             length = int(rec.rec_headers.get_header("Content-Length") or 0)  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import gzip
 import io
 from collections.abc import Iterator
@@ -17,7 +18,16 @@ from websieve.steps.base import StepContext
 from websieve.steps.read.decode import decode_page
 from websieve.steps.read.detect import InputFile, InputKind, Shard
 
-__all__ = ["Reader", "open_maybe_compressed", "stable_id"]
+__all__ = ["ReadRule", "Reader", "open_maybe_compressed", "stable_id"]
+
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
+
+
+class ReadRule(enum.Enum):
+    """Why a reader drops a record that is a document."""
+
+    CONTENT_TYPE = "content_type"
+    """The payload is not HTML or text (an image, a PDF, JSON…)."""
 
 
 def stable_id(path: str, record: int) -> str:
@@ -66,6 +76,15 @@ class Reader:
                 f"record of {size:,} bytes exceeds read.max_document_bytes={limit:,} "
                 "(raise it with --set read.max_document_bytes=N, or null for no limit)"
             )
+
+    def rejects_content_type(self, doc: Document, ctx: StepContext) -> bool:
+        """Drop (in the ledger) a record whose declared content type is not a web page; True if dropped."""
+        content_type = doc.meta.content_type
+        if content_type is None or content_type.startswith(_PAGE_TYPES):
+            return False
+        return ctx.drop(
+            doc, step=self.step_id, rule=ReadRule.CONTENT_TYPE, value=content_type, threshold="html or text"
+        )
 
     def error(
         self,

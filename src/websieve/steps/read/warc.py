@@ -8,7 +8,6 @@ error row in the ledger, and reading resumes at the next record header found aft
 
 from __future__ import annotations
 
-import enum
 import gzip
 from collections.abc import Iterator
 from typing import Any
@@ -24,15 +23,7 @@ from websieve.steps.read.detect import InputFile, InputKind
 
 __all__ = ["WarcReader"]
 
-_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
 _MAX_RESYNCS = 10_000
-
-
-class ReadRule(enum.Enum):
-    """Why the reader drops a record that is a document."""
-
-    CONTENT_TYPE = "content_type"
-    """The payload is not HTML or text (an image, a PDF, JSON…)."""
 
 
 def _record_id(rec: Any, path: str, offset: int) -> str:
@@ -151,17 +142,7 @@ class WarcReader(Reader):
                 origin=origin,
                 meta=Meta(crawl_date=date, http_status=status, content_type=content_type),
             )
-            if (
-                content_type is not None
-                and not content_type.startswith(_HTML_TYPES)
-                and ctx.drop(
-                    doc,
-                    step=self.step_id,
-                    rule=ReadRule.CONTENT_TYPE,
-                    value=content_type,
-                    threshold="html or text",
-                )
-            ):
+            if self.rejects_content_type(doc, ctx):
                 return None
             text, charset = decode_page(payload, http_charset=rec.http_charset if headers else None)
             doc.meta.charset = charset
