@@ -56,7 +56,7 @@ def looks_like_html(text: str) -> bool:
     return bool(_HTML_HINT.search(text[:4096]))
 
 
-_PIPELINES: dict[int, Pipeline] = {}
+_PIPELINES: dict[RunConfig, Pipeline] = {}
 
 
 def clean(
@@ -72,13 +72,13 @@ def clean(
         content = decode_page(content, http_charset=None, html=html is not False)[0]
     is_html = looks_like_html(content) if html is None else html
     cfg = config or load_preset("clean-text")
-    pipe = _PIPELINES.get(id(cfg)) if config is None else None
+    # one set-up pipeline per config (configs are frozen, so equal configs share it): models load once,
+    # not once per page
+    pipe = _PIPELINES.get(cfg)
     if pipe is None:
-        pipe = Pipeline(cfg)
-        pipe.check({Field.HTML} if is_html else {Field.TEXT})
-        if config is None:
-            _PIPELINES.clear()
-            _PIPELINES[id(cfg)] = pipe
+        _PIPELINES.clear()
+        pipe = _PIPELINES[cfg] = Pipeline(cfg)
+    pipe.check({Field.HTML} if is_html else {Field.TEXT})
     doc = Document(id=doc_id, url=url, html=content if is_html else None, text=None if is_html else content)
     ctx = StepContext.standalone(on_error=OnError.SKIP)
     kept = list(pipe.process(iter([doc]), ctx))
