@@ -30,7 +30,7 @@ test: $(STAMP) lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/langid.py
-	$(BIN)/python benchmarks/io.py
+	$(BIN)/python benchmarks/io_speed.py
 
 clean-runs:
 	rm -rf runs

@@ -82,7 +82,20 @@ def clean(
     doc = Document(id=doc_id, url=url, html=content if is_html else None, text=None if is_html else content)
     ctx = StepContext.standalone(on_error=OnError.SKIP)
     kept = list(pipe.process(iter([doc]), ctx))
-    removed = [{"line": r.line, "reason": r.reason, "step": r.step} for r in ctx.ledger.removed]
+    removed = [
+        {
+            k: v
+            for k, v in (
+                ("line", r.line),
+                ("reason", r.reason),
+                ("step", r.step),
+                ("score", None if r.score is None else round(r.score, 3)),
+                ("threshold", r.threshold),
+            )
+            if v is not None
+        }
+        for r in ctx.ledger.removed
+    ]
     dropped = None
     for row in ctx.ledger.rows:
         if row.fate is not Fate.KEPT:

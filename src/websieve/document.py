@@ -36,7 +36,12 @@ class Meta:
     """
 
     date: str | None = None
+    """ISO 8601 date (``2009-09-15``) when known."""
+    date_text: str | None = None
+    """The date as the page wrote it, absolute or relative ("depuis 6 années", "2 hours ago")."""
     author: str | None = None
+    attribution: str | None = None
+    """Where the text says it comes from ("Source: agences et rédaction" gives "agences et rédaction")."""
     site: str | None = None
     description: str | None = None
     categories: list[str] = field(default_factory=list)

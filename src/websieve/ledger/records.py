@@ -44,6 +44,9 @@ class RemovedLine:
     line_no: int
     line: str
     reason: str
+    score: float | None = None
+    """The signal behind the removal (e.g. the model's article probability), when there is one."""
+    threshold: float | None = None
 
 
 class AnnotationRows:
@@ -116,8 +119,28 @@ class ShardLedger:
             LedgerRow(id=doc_id, fate=Fate.ERROR, source=source, offset=offset, step=step, message=message)
         )
 
-    def remove_line(self, doc: Document, *, step: str, line_no: int, line: str, reason: str) -> None:
-        self.removed.append(RemovedLine(id=doc.id, step=step, line_no=line_no, line=line, reason=reason))
+    def remove_line(
+        self,
+        doc: Document,
+        *,
+        step: str,
+        line_no: int,
+        line: str,
+        reason: str,
+        score: float | None = None,
+        threshold: float | None = None,
+    ) -> None:
+        self.removed.append(
+            RemovedLine(
+                id=doc.id,
+                step=step,
+                line_no=line_no,
+                line=line,
+                reason=reason,
+                score=score,
+                threshold=threshold,
+            )
+        )
 
     def skip_record(self, kind: str) -> None:
         """Count an input record that is not a document (WARC request, metadata, warcinfo…)."""

@@ -52,6 +52,8 @@ def write_shard_tables(run_dir: Path, name: str, ledger: ShardLedger) -> None:
                 "line_no": pa.array([r.line_no for r in removed], pa.int32()),
                 "line": pa.array([r.line for r in removed], pa.string()),
                 "reason": pa.array([r.reason for r in removed], pa.string()),
+                "score": pa.array([r.score for r in removed], pa.float64()),
+                "threshold": pa.array([r.threshold for r in removed], pa.float64()),
             }
         ),
         run_dir / "ledger" / "removed" / f"{name}.parquet",

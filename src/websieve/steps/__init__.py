@@ -14,6 +14,7 @@ STEP_TABLE: dict[str, str] = {
     "extract.resiliparse": "websieve.steps.extract.resiliparse:ResiliparseExtract",
     "normalize.unicode": "websieve.steps.normalize.unicode:NormalizeUnicode",
     "langid.fasttext": "websieve.steps.langid.fasttext:FastTextLangId",
+    "clean.lines": "websieve.steps.clean.lines:CleanLines",
 }
 
 #: areas of the flow, in order; a step's name starts with its area.

@@ -39,7 +39,9 @@ def document_row(doc: Document) -> dict[str, Any]:
         "title": doc.title,
         "meta": {
             "date": m.date,
+            "date_text": m.date_text,
             "author": m.author,
+            "attribution": m.attribution,
             "site": m.site,
             "description": m.description,
             "categories": list(m.categories),
@@ -78,7 +80,9 @@ def _output_schema() -> Any:
     meta = pa.struct(
         [
             ("date", pa.string()),
+            ("date_text", pa.string()),
             ("author", pa.string()),
+            ("attribution", pa.string()),
             ("site", pa.string()),
             ("description", pa.string()),
             ("categories", pa.list_(pa.string())),

@@ -1,0 +1,1 @@
+"""Cleaning already-extracted text: remove debris lines, move metadata lines into ``meta``."""

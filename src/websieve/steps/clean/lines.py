@@ -1,0 +1,173 @@
+"""``clean.lines@1``: recover the article from already-extracted text, line by line.
+
+Every non-blank line is scored by the shipped line model (`model.LineModel`: line shape, stop words of the
+document's language, interface vocabulary, icon ligatures, repetition, position and neighbourhood, then a
+second pass over the neighbours' scores). Lines below the threshold are removed; so are later copies of a
+kept line. Title, category, byline, date and source lines around the article are moved into ``title`` and
+``meta`` (`metadata.find_metadata`). Kept lines are never edited: the text is the kept lines, verbatim, in
+order, with paragraph breaks where the page had them. Every removed line goes to the ledger with its reason
+and, for the model's decisions, the score and threshold.
+
+>>> from websieve.document import Document
+>>> from websieve.steps.base import StepContext
+>>> step = CleanLines()
+>>> step.setup()
+>>> ctx = StepContext.standalone()
+>>> page = ("Home\\nNews\\nSport\\n\\nRain in Paris\\n\\n"
+...         "It rained all day in Paris on Monday, and the Seine rose by a metre.\\n\\nShare on Facebook")
+>>> doc = step.apply(Document(id="1", text=page, lang="en"), ctx)
+>>> doc.text, doc.title
+('It rained all day in Paris on Monday, and the Seine rose by a metre.', 'Rain in Paris')
+>>> [(r.line, r.reason) for r in ctx.ledger.removed][:2]
+[('Home', 'boilerplate'), ('News', 'boilerplate')]
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+from websieve.config import StepConfig
+from websieve.document import Document, Field
+from websieve.errors import ConfigError
+from websieve.steps.base import Step, StepContext
+from websieve.steps.clean.features import Line, guess_lang, split_lines
+from websieve.steps.clean.metadata import find_metadata
+from websieve.steps.clean.model import LineModel
+
+__all__ = ["CleanLines", "CleanLinesConfig", "LineReason"]
+
+
+class LineReason(enum.Enum):
+    """Why a line left the text."""
+
+    BOILERPLATE = "boilerplate"
+    """The line model scored it below the threshold."""
+    DUPLICATE = "duplicate"
+    """An identical line was kept earlier in the page."""
+    TITLE = "meta.title"
+    CATEGORY = "meta.category"
+    AUTHOR = "meta.author"
+    DATE = "meta.date"
+    SOURCE = "meta.source"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CleanLinesConfig(StepConfig):
+    threshold: float | None = None
+    """Article probability a line needs to stay; ``None``: the model's cross-validated threshold."""
+    model: str | None = None
+    """Path of a line model trained by ``tools/train_line_model.py``; ``None``: the shipped one."""
+    metadata: bool = True
+    """Move title, category, byline, date and source lines into ``title``/``meta``."""
+    max_lines: int = 20_000
+    """Pages with more lines are scored on their first ``max_lines``; the rest is kept unscored-out."""
+
+    def __post_init__(self) -> None:
+        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
+            raise ConfigError(f"clean.lines: threshold must be between 0 and 1, got {self.threshold}")
+        if self.max_lines < 1:
+            raise ConfigError(f"clean.lines: max_lines must be at least 1, got {self.max_lines}")
+
+
+class CleanLines(Step[CleanLinesConfig]):
+    step_id = "clean.lines@1"
+    config_cls = CleanLinesConfig
+    requires = frozenset({Field.TEXT})
+    produces = frozenset({Field.TEXT, Field.TITLE})
+
+    _model: LineModel | None = None
+
+    def setup(self) -> None:
+        self._model = LineModel.load(self.config.model)
+
+    @property
+    def model(self) -> LineModel:
+        if self._model is None:
+            self.setup()
+        assert self._model is not None
+        return self._model
+
+    def apply(self, doc: Document, ctx: StepContext) -> Document | None:
+        text = doc.text or ""
+        lines = split_lines(text)
+        if not lines:
+            doc.annotate(self.step_id, lines=0, kept_lines=0)
+            return doc
+        scored, rest = lines[: self.config.max_lines], lines[self.config.max_lines :]
+        model = self.model
+        threshold = model.threshold if self.config.threshold is None else self.config.threshold
+        # an untagged page gets the language its stop words say: the model was trained on tagged pages
+        lang = doc.lang or guess_lang(scored)
+        p = model.article_probability(scored, lang)
+        keep = p >= threshold
+        fallback = False
+        if not keep.any():
+            # nothing looks like an article: keep the best-scored lines rather than return an empty page
+            keep = p >= float(p.max()) * 0.5
+            fallback = True
+        keep = np.concatenate([keep, np.ones(len(rest), dtype=bool)])
+        probs = np.concatenate([p, np.ones(len(rest), dtype=np.float32)])
+        reasons: dict[int, LineReason] = {}
+        if self.config.metadata:
+            found = find_metadata(
+                lines, body=[int(i) for i in np.flatnonzero(keep)], url=doc.url, known_title=doc.title
+            )
+            for i, kind in found.lines.items():
+                reasons[i] = LineReason(f"meta.{kind.value}")
+            if found.title and not doc.title:
+                doc.title = found.title
+            meta = doc.meta
+            if found.categories and not meta.categories:
+                meta.categories = found.categories
+            meta.author = meta.author or found.author
+            meta.date = meta.date or found.date
+            meta.date_text = meta.date_text or found.date_text
+            meta.attribution = meta.attribution or found.attribution
+        seen: set[str] = set()
+        out: list[Line] = []
+        step = self.step_id
+        for i, line in enumerate(lines):
+            reason = reasons.get(i)
+            if reason is None:
+                if not keep[i]:
+                    reason = LineReason.BOILERPLATE
+                else:
+                    key = line.text.strip()
+                    if key in seen:
+                        reason = LineReason.DUPLICATE
+                    seen.add(key)
+            if reason is None:
+                out.append(line)
+                continue
+            is_model = reason is LineReason.BOILERPLATE
+            ctx.ledger.remove_line(
+                doc,
+                step=step,
+                line_no=line.line_no,
+                line=line.text,
+                reason=reason.value,
+                score=round(float(probs[i]), 4),
+                threshold=round(threshold, 4) if is_model else None,
+            )
+        doc.text = _join(out)
+        doc.annotate(
+            step,
+            lines=len(lines),
+            kept_lines=len(out),
+            kept_chars=len(doc.text) / max(len(text), 1),
+            mean_score=round(float(p.mean()), 4),
+            fallback=fallback,
+        )
+        return doc
+
+
+def _join(lines: list[Line]) -> str:
+    parts: list[str] = []
+    for k, line in enumerate(lines):
+        if k:
+            parts.append("\n\n" if line.block_start or line.line_no > lines[k - 1].line_no + 1 else "\n")
+        parts.append(line.text)
+    return "".join(parts)

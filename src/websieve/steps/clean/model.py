@@ -1,0 +1,127 @@
+"""The shipped line model: two small multilayer perceptrons, evaluated with numpy.
+
+Pass 1 scores every line from its own features and its neighbourhood (`features.line_features`);
+pass 2 sees the same features plus the pass-1 scores of the lines around it (`features.context_features`),
+so a short line inside a run of article lines survives and a long line inside a menu does not. The weights
+were trained by ``tools/train_line_model.py`` on ``noisy-text/noisy-dev`` and ship inside the package
+(``data/line_model.npz``, no pickles); nothing is downloaded.
+
+>>> from websieve.steps.clean.features import split_lines
+>>> model = LineModel.load()
+>>> page = "Home\\nNews\\n\\nThe committee met on Tuesday and agreed on the budget for next year.\\n\\nShare"
+>>> p = model.article_probability(split_lines(page), "en")
+>>> int(p.argmax())
+2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from websieve.errors import ConfigError
+from websieve.steps.clean.features import (
+    CONTEXT_NAMES,
+    FEATURE_NAMES,
+    Line,
+    context_features,
+    line_features,
+)
+
+__all__ = ["LineModel", "Mlp"]
+
+
+@dataclass(frozen=True, slots=True)
+class Mlp:
+    """Standardise, then dense layers with ReLU, then a logistic output."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        # clipped: a value far outside what training saw must not swing the whole network
+        h = np.clip((x - self.mean) / self.scale, -8.0, 8.0)
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = h @ w + b
+            if i < last:
+                np.maximum(h, 0.0, out=h)
+        z = np.clip(h[:, 0], -30.0, 30.0)
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float32)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        out = {f"{prefix}mean": self.mean, f"{prefix}scale": self.scale}
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            out[f"{prefix}W{i}"] = w
+            out[f"{prefix}b{i}"] = b
+        return out
+
+    @classmethod
+    def from_arrays(cls, data: dict[str, np.ndarray], prefix: str) -> Mlp:
+        n = sum(1 for k in data if k.startswith(f"{prefix}W"))
+        return cls(
+            mean=data[f"{prefix}mean"].astype(np.float32),
+            scale=data[f"{prefix}scale"].astype(np.float32),
+            weights=tuple(data[f"{prefix}W{i}"].astype(np.float32) for i in range(n)),
+            biases=tuple(data[f"{prefix}b{i}"].astype(np.float32) for i in range(n)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LineModel:
+    """Pass-1 and pass-2 networks and the decision threshold chosen by cross-validation."""
+
+    first: Mlp
+    second: Mlp
+    threshold: float
+
+    @staticmethod
+    def bundled_path() -> Path:
+        return Path(str(resources.files("websieve.steps.clean").joinpath("data/line_model.npz")))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> LineModel:
+        p = Path(path) if path is not None else cls.bundled_path()
+        try:
+            with np.load(p, allow_pickle=False) as npz:
+                data = {k: npz[k] for k in npz.files}
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot load the line model {p}: {exc}; retrain it with tools/train_line_model.py"
+            ) from exc
+        names = tuple(str(x) for x in data["feature_names"])
+        if names != FEATURE_NAMES + CONTEXT_NAMES:
+            raise ConfigError(
+                f"the line model {p} was trained on other features than this websieve computes; "
+                "retrain it with tools/train_line_model.py"
+            )
+        return cls(
+            first=Mlp.from_arrays(data, "first_"),
+            second=Mlp.from_arrays(data, "second_"),
+            threshold=float(data["threshold"]),
+        )
+
+    def save(self, path: str | Path) -> None:
+        arrays = {
+            **self.first.arrays("first_"),
+            **self.second.arrays("second_"),
+            "threshold": np.array(self.threshold, dtype=np.float32),
+            "feature_names": np.array(FEATURE_NAMES + CONTEXT_NAMES),
+        }
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """Pass 2 probabilities from `line_features` rows."""
+        if len(features) == 0:
+            return np.zeros(0, dtype=np.float32)
+        p1 = self.first.predict(features)
+        return self.second.predict(np.concatenate([features, context_features(p1)], axis=1))
+
+    def article_probability(self, lines: list[Line], lang: str | None) -> np.ndarray:
+        """Probability that each line is article text."""
+        return self.score(line_features(lines, lang))
