@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_INPUTS := samples/seed samples/html samples/warc
 
-.PHONY: install run test lint typecheck bench clean-runs
+.PHONY: install run test lint typecheck bench model clean-runs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,8 @@ run: $(STAMP)
 	$(BIN)/websieve run --preset default --input $(DEMO_INPUTS) --output runs/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -31,6 +31,16 @@ test: $(STAMP) lint typecheck
 bench: $(STAMP)
 	$(BIN)/python benchmarks/langid.py
 	$(BIN)/python benchmarks/io_speed.py
+	$(BIN)/python benchmarks/noisy_text.py $(if $(wildcard benchmarks/_work/cv/folds.json),--cv,)
+
+# Retrain the line model shipped in src/websieve/steps/clean/data/ (needs ../shared/data and a registry):
+# trafilatura, in its own environment, labels the lines; scikit-learn trains; numpy runs it.
+model: $(STAMP)
+	test -x benchmarks/_work/peer-venv/bin/python || $(PYTHON) -m venv benchmarks/_work/peer-venv
+	benchmarks/_work/peer-venv/bin/pip install --quiet "trafilatura>=1.11,<1.12" lxml_html_clean
+	benchmarks/_work/peer-venv/bin/python tools/make_silver.py > /dev/null
+	$(BIN)/python -m pip install --quiet -e ".[dev,train]"
+	$(BIN)/python tools/train_line_model.py
 
 clean-runs:
 	rm -rf runs

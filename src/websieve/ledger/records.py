@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from websieve.document import Document, Signal
 
@@ -35,9 +36,11 @@ class LedgerRow:
     message: str | None = None
 
 
-@dataclass(slots=True, frozen=True)
-class RemovedLine:
-    """One line (or block) a cleaner removed from a kept or dropped document."""
+class RemovedLine(NamedTuple):
+    """One line (or block) a cleaner removed from a kept or dropped document.
+
+    A named tuple rather than a frozen dataclass: cleaners record hundreds of these per page.
+    """
 
     id: str
     step: str

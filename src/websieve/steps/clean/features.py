@@ -38,9 +38,10 @@ __all__ = [
 ]
 
 _WORD = regex.compile(r"[\w\p{M}]+")
-_DIGIT = regex.compile(r"\d")
-_UPPER = regex.compile(r"\p{Lu}")
-_SENT_INSIDE = regex.compile(r"[.!?。！？](?:\s|$)")
+# one pass finds every character some feature counts: capitals, digits, sentence ends, separators
+_MARKS = regex.compile(r"[\p{Lu}\d|•·›»>/\\–—.!?。！？]")
+_SENT_CHARS = frozenset(".!?。！？")
+_SEP_CHARS = frozenset("|•·›»>/\\–—")
 _URLISH = re.compile(r"https?://|www\.|\S@\S|\.(?:com|org|net|de|fr|html?)\b")
 _DATEISH = re.compile(
     r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b|"
@@ -50,7 +51,6 @@ _DATEISH = re.compile(
     r"years?|stunden?|tagen?|wochen?|monaten?|jahren?|horas?|días?|meses|años?)\b|\bago\b|\bil y a\b|"
     r"\bdepuis\b|\bvor\b|\bhace\b"
 )
-_SEPARATORS = regex.compile(r"[|•·›»>/\\–—]")
 _SENT_END = frozenset(".!?。！？…؟")
 _CLOSERS = "\"'”’»)]*"
 _OTHER_END = frozenset(",;|/-–—>»›+&")
@@ -170,7 +170,8 @@ def _text_shape(s: str, stops: frozenset[str]) -> tuple[float | bool, ...]:
     last = core[-1]
     first = s[0]
     n_stop = sum(map(stops.__contains__, map(str.lower, words)))
-    n_digit = len(_DIGIT.findall(t))
+    marks = _MARKS.findall(t)
+    n_digit = sum(map(str.isdigit, marks))
     uipre = False
     if nc < _SHORT:
         low = s.lower()
@@ -200,9 +201,9 @@ def _text_shape(s: str, stops: frozenset[str]) -> tuple[float | bool, ...]:
         not first.isalnum(),
         word_chars / nt,
         n_digit / nt,
-        len(_UPPER.findall(t)) / word_chars if word_chars else 0.0,
+        sum(map(str.isupper, marks)) / word_chars if word_chars else 0.0,
         sum(map(str.istitle, words)) / nw if nw else 0.0,
-        log1p(len(_SENT_INSIDE.findall(t)) * scale) if nc > 30 else 0.0,
+        log1p(sum(map(_SENT_CHARS.__contains__, marks)) * scale),
         t.count(",") / nw if nw else 0.0,
         n_stop / nw if nw else 0.0,
         log1p(n_stop * scale),
@@ -211,7 +212,7 @@ def _text_shape(s: str, stops: frozenset[str]) -> tuple[float | bool, ...]:
         uiw,
         urlish,
         dateish,
-        log1p(len(_SEPARATORS.findall(t)) * scale),
+        log1p(sum(map(_SEP_CHARS.__contains__, marks)) * scale),
         nw <= 1,
         nw <= 3,
         uipre,
@@ -351,7 +352,27 @@ CONTEXT_NAMES: tuple[str, ...] = (
     "p_max_before",
     "p_max_after",
     "p_mass_before",
+    "p_win20",
+    "p_run",
+    "p_rank",
 )
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each line, log(1 + length of the run of consecutive ``mask`` lines it belongs to; 0 outside)."""
+    n = len(mask)
+    out = np.zeros(n, dtype=np.float32)
+    i = 0
+    while i < n:
+        if mask[i]:
+            j = i
+            while j < n and mask[j]:
+                j += 1
+            out[i:j] = math.log1p(j - i)
+            i = j
+        else:
+            i += 1
+    return out
 
 
 def context_features(p: np.ndarray) -> np.ndarray:
@@ -379,6 +400,9 @@ def context_features(p: np.ndarray) -> np.ndarray:
             max_before,
             max_after,
             ((csum - p) / total).astype(np.float32),
+            _window_mean(p, 20),
+            _run_lengths(p >= 0.5),
+            (np.argsort(np.argsort(-p, kind="stable"), kind="stable") / max(n - 1, 1)).astype(np.float32),
         ],
         axis=1,
     )

@@ -219,7 +219,7 @@ def find_metadata(
         for i in body[:3]:
             body_words |= _tokens(stripped[i])
         best = (0.0, -1)
-        for i in range(0, min(first + 1, len(lines))):
+        for i in range(max(0, first - 40), min(first + 1, len(lines))):
             s = stripped[i]
             n_words = len(_WORD.findall(s))
             if not 2 <= n_words <= 30 or s.endswith((".", ":", ",")) or ui_phrase(s) or find_ligatures(s):

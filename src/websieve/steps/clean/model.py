@@ -45,7 +45,9 @@ class Mlp:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         # clipped: a value far outside what training saw must not swing the whole network
-        h = np.clip((x - self.mean) / self.scale, -8.0, 8.0)
+        h = (x - self.mean) / self.scale
+        np.minimum(h, 8.0, out=h)
+        np.maximum(h, -8.0, out=h)
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             h = h @ w + b

@@ -344,4 +344,4 @@ def has_ui_words(line: str, words: list[str] | None = None) -> bool:
         words = label_words(line)
     if any(map(_UI_KEYWORDS.__contains__, words)):
         return True
-    return len(words) <= 40 and any(f"{a} {b}" in _UI_PAIRS for a, b in itertools.pairwise(words))
+    return 1 < len(words) <= 40 and not _UI_PAIRS.isdisjoint(map(" ".join, itertools.pairwise(words)))
