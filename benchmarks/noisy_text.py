@@ -58,9 +58,12 @@ def main() -> None:
     )
     parser.add_argument("--data", type=Path, default=DEV)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--set", action="append", default=[], help="config override, e.g. clean.lines.threshold=0.5"
+    )
     args = parser.parse_args()
     rows = load_rows(args.data)
-    base = load_preset("clean-text")
+    base = load_preset("clean-text").with_overrides(args.set)
     if args.cv:
         if not (CV / "folds.json").exists():
             sys.exit("no fold models: run tools/train_line_model.py first (it writes benchmarks/_work/cv/)")
@@ -78,6 +81,7 @@ def main() -> None:
         pipes[f].setup()
 
     preds: dict[str, str | None] = {}
+    langs: dict[str, str] = {}
     clean_seconds = 0.0
     total_seconds = 0.0
     kept_lines = lines = 0
@@ -102,6 +106,7 @@ def main() -> None:
         out = list(docs)
         total_seconds += time.perf_counter() - t0
         preds[row["id"]] = out[0].text if out else None
+        langs[row["id"]] = (out[0].lang if out else None) or "?"
         if out:
             ann = out[0].annotations.get(CleanLines.step_id, {})
             lines += int(ann.get("lines") or 0)
@@ -120,6 +125,18 @@ def main() -> None:
         print(
             f"{name:<20} {ours[name].docs:>5}  {unchanged[name]!s:<24} {ours[name]!s:<24} {REFERENCE[name]}"
         )
+    print("by language (as websieve tags it); snippet F1 (trafilatura-eval), 4-gram F1 (article-benchmark):")
+    by_lang: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_lang[langs[r["id"]]].append(r)
+    for lang, group in sorted(by_lang.items(), key=lambda kv: -len(kv[1]))[:8]:
+        u, o = score(group, {r["id"]: r["text"] for r in group}), score(group, preds)
+        cells = [
+            f"{name} {o[name].f1:.3f} (unchanged {u[name].f1:.3f}, {o[name].docs} pages)"
+            for name in ("trafilatura-eval", "article-benchmark")
+            if o[name].docs
+        ]
+        print(f"  {lang:<4} " + "; ".join(cells))
     n = len(rows)
     print(f"lines kept: {kept_lines}/{lines} ({kept_lines / max(lines, 1):.1%})")
     print(

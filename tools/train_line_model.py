@@ -97,7 +97,7 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, seed: int) -> Mlp:
         alpha=1e-3,
         batch_size=512,
         learning_rate_init=2e-3,
-        max_iter=80,
+        max_iter=120,
         early_stopping=True,
         n_iter_no_change=5,
         random_state=seed,
@@ -166,7 +166,7 @@ def main() -> None:
         docs.append(
             {
                 "lines": lines,
-                "X": line_features(lines, lang),
+                "X": line_features(lines, lang, row.get("url")),
                 "y": label_lines(lines, refs.get(row["id"]), row),
             }
         )

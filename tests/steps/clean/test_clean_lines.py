@@ -83,7 +83,8 @@ def test_seed_page_through_the_cli() -> None:
     assert meta["date_text"] == "depuis 6 années"
     # every line that left the text is explained
     reasons = {r["line"].strip(): r["reason"] for r in out["removed"]}
-    assert reasons["starAJOUTER AUX FAVORIS"] == "boilerplate"
+    assert reasons["starAJOUTER AUX FAVORIS"] in {"interface", "icon_label", "boilerplate"}
+    assert reasons["Comments"] in {"interface", "boilerplate"}
     assert reasons[SEED_TITLE] == "meta.title"
     assert reasons["Source: agences et rédaction"] == "meta.source"
     nonblank = [s for s in source_lines if s]
@@ -145,7 +146,7 @@ def test_kept_lines_are_verbatim_and_every_other_line_is_in_the_ledger(step: Cle
         for r in removed:
             assert source[r.line_no] == r.line
             assert LineReason(r.reason)
-            if r.reason == LineReason.BOILERPLATE.value:
+            if r.reason == LineReason.BOILERPLATE.value:  # the model decided: its score is below the bar
                 assert r.score is not None and r.threshold is not None and r.score < r.threshold
 
 
@@ -167,7 +168,7 @@ def test_threshold_is_configurable_and_checked(step: CleanLines) -> None:
     text = SEED.read_text(encoding="utf-8")
     keep_all = CleanLines(CleanLinesConfig(threshold=0.0, metadata=False))
     doc = keep_all.apply(Document(id="s", text=text, lang="fr"), StepContext.standalone())
-    assert doc is not None and "Please Wait..." in (doc.text or "")
+    assert doc is not None and "ramadan2024" in (doc.text or "")
     from websieve.errors import ConfigError
 
     with pytest.raises(ConfigError, match="threshold"):

@@ -10,7 +10,7 @@ scores of the neighbours, for the second pass.
 >>> [line.text for line in lines]
 ['Menu', 'Le chat dort sur la table du salon, comme chaque jour.', 'Partager']
 >>> line_features(lines, "fr").shape
-(3, 65)
+(3, 68)
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import regex
@@ -33,6 +34,7 @@ __all__ = [
     "context_features",
     "guess_lang",
     "line_features",
+    "slug_words",
     "split_lines",
     "stopwords",
 ]
@@ -116,7 +118,7 @@ _CONTEXT = tuple(
     [f"{d}{k}_{name}" for k in (1, 2) for d in ("prev", "next") for name in _CONTEXT_OF[:3]]
     + [f"win{w}_{name}" for w in (3, 8) for name in _CONTEXT_OF]
     + ["dist_prev_long", "dist_next_long", "long_before", "long_after", "doc_max_log_chars"]
-    + ["ui_before", "ui_after", "copies_win3"]
+    + ["ui_before", "ui_after", "copies_win3", "slug_cover", "slug_offset", "slug_found"]
 )
 FEATURE_NAMES: tuple[str, ...] = _SHAPE + _CONTEXT
 _IDX = {name: i for i, name in enumerate(_SHAPE)}
@@ -227,50 +229,44 @@ _short_shape = lru_cache(maxsize=1 << 17)(lambda s, lang: _text_shape(s, stopwor
 def _shape_rows(lines: list[Line], lang: str | None) -> np.ndarray:
     stops = stopwords(lang)
     stripped = [line.text.strip() for line in lines]
-    counts: dict[str, int] = {}
-    for s in stripped:
-        counts[s] = counts.get(s, 0) + 1
-    seen: set[str] = set()
     n = len(lines)
-    lengths = [len(s) for s in stripped]
-    total_chars = sum(lengths) or 1
-    max_chars = max(lengths, default=1) or 1
-    long_frac = sum(1 for x in lengths if x >= 80) / max(n, 1)
-    log_lines = math.log1p(n)
-    # block sizes: runs of lines with no blank line between them
-    block_sizes = [0] * n
-    start = 0
-    for i in range(1, n + 1):
-        if i == n or lines[i].block_start:
-            for j in range(start, i):
-                block_sizes[j] = i - start
-            start = i
-    rows: list[tuple[float | bool, ...]] = []
-    chars_before = 0
-    denom = max(n - 1, 1)
+    # text features: per line (cached for short lines), then one array
+    text_rows = [
+        _short_shape(s, lang) if len(s) < _SHORT else _text_shape(s, stops)  # type: ignore[no-untyped-call]
+        for s in stripped
+    ]
+    # position features: vectorised
+    counts: dict[str, int] = {}
+    first_seen: dict[str, int] = {}
     for i, s in enumerate(stripped):
-        nc = lengths[i]
-        text = _short_shape(s, lang) if nc < _SHORT else _text_shape(s, stops)
-        later = s in seen
-        seen.add(s)
-        line = lines[i]
-        rows.append(
-            (
-                *text,
-                math.log(counts[s]),
-                later,
-                i / denom,
-                chars_before / total_chars,
-                math.log(block_sizes[i]),
-                line.block_start,
-                nc / max_chars,
-                line.text[:1].isspace(),
-                long_frac,
-                log_lines,
-            )
-        )
-        chars_before += nc
-    return np.array(rows, dtype=np.float32)
+        counts[s] = counts.get(s, 0) + 1
+        first_seen.setdefault(s, i)
+    lengths = np.fromiter(map(len, stripped), dtype=np.float64, count=n)
+    copies = np.fromiter((counts[s] for s in stripped), dtype=np.float64, count=n)
+    later = np.fromiter((first_seen[s] != i for i, s in enumerate(stripped)), dtype=bool, count=n)
+    block_start = np.fromiter((line.block_start for line in lines), dtype=bool, count=n)
+    starts = np.flatnonzero(block_start | (np.arange(n) == 0))
+    sizes = np.diff(np.append(starts, n))
+    block_sizes = np.repeat(sizes, sizes)
+    total = lengths.sum() or 1.0
+    chars_before = np.cumsum(lengths) - lengths
+    indented = np.fromiter((line.text[:1].isspace() for line in lines), dtype=bool, count=n)
+    position = np.stack(
+        [
+            np.log(copies),
+            later,
+            np.arange(n) / max(n - 1, 1),
+            chars_before / total,
+            np.log(block_sizes),
+            block_start,
+            lengths / (lengths.max() or 1.0),
+            indented,
+            np.full(n, (lengths >= 80).sum() / n),
+            np.full(n, math.log1p(n)),
+        ],
+        axis=1,
+    )
+    return np.concatenate([np.array(text_rows, dtype=np.float32), position.astype(np.float32)], axis=1)
 
 
 def _window_mean(col: np.ndarray, w: int) -> np.ndarray:
@@ -307,8 +303,37 @@ def _distances(mask: np.ndarray, clip: int = 20) -> tuple[np.ndarray, np.ndarray
     return prev / clip, nxt / clip
 
 
-def line_features(lines: list[Line], lang: str | None) -> np.ndarray:
-    """One row of `FEATURE_NAMES` per line (float32)."""
+def slug_words(url: str | None) -> set[str]:
+    """The words of a URL's path ("/2019/11/20/google-stadia-review" gives {"google", "stadia", "review"}).
+
+    >>> sorted(slug_words("https://example.com/news/2019/rain-in-paris.html"))
+    ['html', 'news', 'paris', 'rain']
+    """
+    if not url:
+        return set()
+    path = unquote(urlsplit(url).path)
+    return {w for w in label_words(path) if len(w) > 2}
+
+
+def _slug_features(lines: list[Line], url: str | None) -> list[np.ndarray]:
+    """How much of the URL's slug a line covers, and where each line stands from the best-covering one
+    (usually the headline: the article follows it)."""
+    n = len(lines)
+    slug = slug_words(url)
+    cover = np.zeros(n, dtype=np.float32)
+    if len(slug) >= 2:
+        for i, line in enumerate(lines):
+            if len(line.text) < 250:
+                cover[i] = len(slug.intersection(label_words(line.text))) / len(slug)
+    best = int(cover.argmax()) if n else 0
+    if n == 0 or cover[best] < 0.3:
+        return [cover, np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)]
+    offset = np.clip((np.arange(n) - best) / 10.0, -1.0, 1.0).astype(np.float32)
+    return [cover, offset, np.ones(n, dtype=np.float32)]
+
+
+def line_features(lines: list[Line], lang: str | None, url: str | None = None) -> np.ndarray:
+    """One row of `FEATURE_NAMES` per line (float32); ``url`` lets the page's slug point at its headline."""
     if not lines:
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
     shape = _shape_rows(lines, lang)
@@ -334,6 +359,7 @@ def line_features(lines: list[Line], lang: str | None) -> np.ndarray:
     ui_csum = np.cumsum(ui)
     extra += [np.minimum(ui_csum - ui, 10) / 10, np.minimum(ui_csum[-1] - ui_csum, 10) / 10]
     extra.append(_window_mean(shape[:, _IDX["log_copies"]], 3))
+    extra += _slug_features(lines, url)
     cols.append(np.stack(extra, axis=1).astype(np.float32))
     return np.concatenate(cols, axis=1)
 

@@ -14,16 +14,16 @@ and, for the model's decisions, the score and threshold.
 >>> step.setup()
 >>> ctx = StepContext.standalone()
 >>> page = "\\n".join([
-...     "Home", "News", "Sport", "", "Rain in Paris", "",
+...     "Skip to content", "Home", "World", "Business", "Sport", "", "Rain in Paris", "",
 ...     "It rained all day in Paris on Monday, and the Seine rose by almost a metre before the evening.",
 ...     "The river police closed the lower quays and asked boats to stay moored until Wednesday.",
 ...     "Forecasters expect the rain to ease on Thursday, when a drier wind arrives from the north-east.",
-...     "", "Share on Facebook", "Related articles"])
+...     "", "Share on Facebook", "Related articles", "© 2024 Example News"])
 >>> doc = step.apply(Document(id="1", text=page, lang="en"), ctx)
->>> doc.title, doc.text.splitlines()[0][:40]
-('Rain in Paris', 'It rained all day in Paris on Monday, an')
->>> [(r.line, r.reason) for r in ctx.ledger.removed][:2]
-[('Home', 'boilerplate'), ('News', 'boilerplate')]
+>>> doc.title, len(doc.text.splitlines())
+('Rain in Paris', 3)
+>>> sorted({r.reason for r in ctx.ledger.removed})
+['boilerplate', 'meta.title']
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ class LineReason(enum.Enum):
     """The line model scored it below the threshold."""
     DUPLICATE = "duplicate"
     """An identical line was kept earlier in the page."""
+    INTERFACE = "interface"
+    """The whole line is a known interface label ("Share", "Lire la suite", "Kommentar verfassen")."""
+    ICON_LABEL = "icon_label"
+    """The line carries an icon-font ligature ("starAJOUTER AUX FAVORIS"): a widget's label."""
     TITLE = "meta.title"
     CATEGORY = "meta.category"
     AUTHOR = "meta.author"
@@ -114,10 +118,18 @@ class CleanLines(Step[CleanLinesConfig]):
         threshold = model.threshold if self.config.threshold is None else self.config.threshold
         # an untagged page gets the language its stop words say: the model was trained on tagged pages
         lang = doc.lang or guess_lang(scored)
-        features = line_features(scored, lang)
+        features = line_features(scored, lang, doc.url)
         p = model.score(features)
         keep = p >= threshold
         rescued = _rescue(features, p, keep, threshold)
+        # a whole-line interface label ("Share", "AJOUTER AUX FAVORIS") or a label glued to an icon-font
+        # ligature is chrome whatever the model thinks of it (small pages are where it hesitates)
+        rules: dict[int, LineReason] = {}
+        for i in np.flatnonzero(keep & (features[:, _LIGATURE] > 0)):
+            rules[int(i)] = LineReason.ICON_LABEL
+        for i in np.flatnonzero(keep & (features[:, _UI_PHRASE] > 0)):
+            rules[int(i)] = LineReason.INTERFACE
+        keep[list(rules)] = False
         fallback = False
         if not keep.any():
             # nothing looks like an article: keep the best-scored lines rather than return an empty page
@@ -145,7 +157,7 @@ class CleanLines(Step[CleanLinesConfig]):
         out: list[Line] = []
         step = self.step_id
         for i, line in enumerate(lines):
-            reason = reasons.get(i)
+            reason = reasons.get(i) or rules.get(i)
             if reason is None:
                 if not keep[i]:
                     reason = LineReason.BOILERPLATE
@@ -182,6 +194,8 @@ class CleanLines(Step[CleanLinesConfig]):
 
 
 _LOG_CHARS = FEATURE_NAMES.index("log_chars")
+_UI_PHRASE = FEATURE_NAMES.index("ui_phrase")
+_LIGATURE = FEATURE_NAMES.index("ligature")
 _END_SENTENCE = FEATURE_NAMES.index("end_sentence")
 _RESCUE_MIN_CHARS = math.log1p(80)
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
 
 import regex
 
-from websieve.steps.clean.features import Line
+from websieve.steps.clean.features import Line, slug_words
 from websieve.steps.clean.vocab import IconKind, find_ligatures, ui_phrase
 
 __all__ = ["MetaKind", "PageMetadata", "find_date", "find_metadata"]
@@ -104,6 +103,8 @@ def find_date(text: str) -> tuple[str, str | None] | None:
     >>> find_date("Updated 2 hours ago")
     ('2 hours ago', None)
     """
+    if _DATE_HINT.search(text) is None:
+        return None
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
         m = pattern.search(text)
         if m:
@@ -120,6 +121,8 @@ def find_date(text: str) -> tuple[str, str | None] | None:
     return None
 
 
+# every date above has a digit or a relative-date word: a cheap test first
+_DATE_HINT = regex.compile(r"(?i)\d|\b(?:il y a|depuis|vor|hace|há|fa|temu|sedan|geleden|ago)\b")
 _RELATIVE_LEADS = frozenset(["il", "depuis", "vor", "hace", "há", "fa"])
 _AGO = ("ago", "temu", "geleden", "sedan")
 
@@ -144,13 +147,6 @@ _BREADCRUMB = regex.compile(r"\s(?:>|›|»|/|\|)\s")
 
 def _tokens(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text) if len(w) > 2}
-
-
-def _slug_tokens(url: str | None) -> set[str]:
-    if not url:
-        return set()
-    path = unquote(urlsplit(url).path)
-    return {t.lower() for t in regex.split(r"[\W_]+", path) if len(t) > 2 and not t.isdigit()}
 
 
 def _title_score(text: str, copies: int, slug: set[str], body: set[str], distance: int) -> float:
@@ -207,32 +203,34 @@ def find_metadata(
     footer += [i for i in body[-3:] if len(stripped[i]) < 120]
 
     # title: what the page repeats, what the URL says, what the article talks about, just above it
+    lowered = [s.lower() for s in stripped]
     counts: dict[str, int] = {}
-    for s in stripped:
-        key = s.lower()
+    for key in lowered:
         counts[key] = counts.get(key, 0) + 1
     if known_title:
         found.title = known_title.strip()
     else:
-        slug = _slug_tokens(url)
+        slug = slug_words(url)
         body_words: set[str] = set()
-        for i in body[:3]:
+        for i in [i for i in body if i >= first][:3]:
             body_words |= _tokens(stripped[i])
         best = (0.0, -1)
         for i in range(max(0, first - 40), min(first + 1, len(lines))):
             s = stripped[i]
+            if not 8 <= len(s) <= 250 or s.endswith((".", ":", ",")):
+                continue
             n_words = len(_WORD.findall(s))
             if not 2 <= n_words <= 30 or s.endswith((".", ":", ",")) or ui_phrase(s) or find_ligatures(s):
                 continue
-            score = _title_score(s, counts[s.lower()], slug, body_words, first - i)
+            score = _title_score(s, counts[lowered[i]], slug, body_words, first - i)
             if score > best[0]:
                 best = (score, i)
         if best[0] >= 1.2:
             found.title = stripped[best[1]]
     if found.title:
         key = found.title.lower()
-        for i, s in enumerate(stripped):
-            if s.lower() == key:
+        for i, low in enumerate(lowered):
+            if low == key:
                 found.lines[i] = MetaKind.TITLE
 
     for i in header:

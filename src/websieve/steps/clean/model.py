@@ -124,6 +124,6 @@ class LineModel:
         p1 = self.first.predict(features)
         return self.second.predict(np.concatenate([features, context_features(p1)], axis=1))
 
-    def article_probability(self, lines: list[Line], lang: str | None) -> np.ndarray:
+    def article_probability(self, lines: list[Line], lang: str | None, url: str | None = None) -> np.ndarray:
         """Probability that each line is article text."""
-        return self.score(line_features(lines, lang))
+        return self.score(line_features(lines, lang, url))

@@ -266,7 +266,14 @@ temas relacionados, le puede interesar, también te puede interesar, lea tambié
 read also, see also, more on this topic, more from, you may be interested in, recommended for you,
 more stories, top stories, further reading, about the author, share this article, share this post,
 sur le même sujet, dans la même rubrique, à voir aussi, nos articles, les plus lus, dernières actualités,
-leggi anche, potrebbe interessarti, veja também, leia também, zobacz też, czytaj także, najnowsze
+leggi anche, potrebbe interessarti, veja também, leia também, zobacz też, czytaj także, najnowsze,
+news, world, business, sport, sports, weather, politics, economy, culture, science, tech, technology,
+health, opinion, entertainment, lifestyle, travel, local, national, international, video, videos, photos,
+podcasts, newsletters, obituaries, classifieds, events, blog, forum,
+actualités, monde, politique, économie, société, sciences, santé, météo, faits divers, international,
+nachrichten, politik, wirtschaft, kultur, wissen, gesundheit, wetter, panorama, regional, meinung,
+noticias, deportes, política, economía, mundo, sociedad, opinión, salud, tecnología,
+wiadomości, sport, polityka, gospodarka, kultura, świat, pogoda
 """
 _UI_SET: frozenset[str] = frozenset(
     " ".join(p.split()) for p in _UI_LINES.replace("\n", " ").split(",") if p.strip()
