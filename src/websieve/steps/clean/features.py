@@ -231,10 +231,7 @@ def _shape_rows(lines: list[Line], lang: str | None) -> np.ndarray:
     stripped = [line.text.strip() for line in lines]
     n = len(lines)
     # text features: per line (cached for short lines), then one array
-    text_rows = [
-        _short_shape(s, lang) if len(s) < _SHORT else _text_shape(s, stops)  # type: ignore[no-untyped-call]
-        for s in stripped
-    ]
+    text_rows = [_short_shape(s, lang) if len(s) < _SHORT else _text_shape(s, stops) for s in stripped]
     # position features: vectorised
     counts: dict[str, int] = {}
     first_seen: dict[str, int] = {}

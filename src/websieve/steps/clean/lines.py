@@ -125,10 +125,10 @@ class CleanLines(Step[CleanLinesConfig]):
         # a whole-line interface label ("Share", "AJOUTER AUX FAVORIS") or a label glued to an icon-font
         # ligature is chrome whatever the model thinks of it (small pages are where it hesitates)
         rules: dict[int, LineReason] = {}
-        for i in np.flatnonzero(keep & (features[:, _LIGATURE] > 0)):
-            rules[int(i)] = LineReason.ICON_LABEL
-        for i in np.flatnonzero(keep & (features[:, _UI_PHRASE] > 0)):
-            rules[int(i)] = LineReason.INTERFACE
+        for hit in np.flatnonzero(keep & (features[:, _LIGATURE] > 0)):
+            rules[int(hit)] = LineReason.ICON_LABEL
+        for hit in np.flatnonzero(keep & (features[:, _UI_PHRASE] > 0)):
+            rules[int(hit)] = LineReason.INTERFACE
         keep[list(rules)] = False
         fallback = False
         if not keep.any():
@@ -140,10 +140,10 @@ class CleanLines(Step[CleanLinesConfig]):
         reasons: dict[int, LineReason] = {}
         if self.config.metadata:
             found = find_metadata(
-                lines, body=[int(i) for i in np.flatnonzero(keep)], url=doc.url, known_title=doc.title
+                lines, body=[int(k) for k in np.flatnonzero(keep)], url=doc.url, known_title=doc.title
             )
-            for i, kind in found.lines.items():
-                reasons[i] = LineReason(f"meta.{kind.value}")
+            for at, kind in found.lines.items():
+                reasons[at] = LineReason(f"meta.{kind.value}")
             if found.title and not doc.title:
                 doc.title = found.title
             meta = doc.meta
