@@ -15,6 +15,12 @@ Run folder::
     RUN/annotations/part-*.parquet     every signal of every document
     RUN/stats.json               counts per step and reason, timings
     RUN/_state/part-*.done       completion markers (a re-run skips finished shards)
+    RUN/_state/<stage>/          a global stage's map files, decisions and markers (map/*.done, reduce.done)
+
+A pipeline with a global step (`websieve.steps.global_stage`, e.g. ``clean.boilerplate``) first maps
+every shard through the steps before it, reduces the map output partition by partition, and only then
+runs the normal pass, in which the global step applies its decisions. Map shards and the reduce have
+their own completion markers, so an interrupted run resumes where it stopped in any of the three.
 """
 
 from __future__ import annotations
@@ -22,21 +28,22 @@ from __future__ import annotations
 import platform
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from websieve._version import __version__
 from websieve.config import RunConfig, build_run_config
-from websieve.errors import ResumeError, UserError
+from websieve.errors import ConfigError, ResumeError, UserError
 from websieve.executors import Executor
-from websieve.executors.task import ShardResult, ShardTask, marker_path
+from websieve.executors.task import ShardResult, ShardTask, Task, marker_path
 from websieve.pipeline import Pipeline, fingerprint
+from websieve.steps.global_stage import GlobalStep, StageState
 from websieve.steps.read import fields_of
-from websieve.steps.read.detect import InputListing, list_inputs, plan_shards
+from websieve.steps.read.detect import InputListing, Shard, list_inputs, plan_shards
 
 __all__ = ["RunSummary", "load_run_request", "run"]
 
@@ -176,6 +183,122 @@ def _sorted(d: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     return {k: dict(sorted(v.items())) for k, v in sorted(d.items())}
 
 
+R = TypeVar("R")
+
+
+class _Scheduler:
+    """Runs batches of tasks on the chosen executor; a local pool lives as long as the run, so workers
+    set up their models once for a global stage's map and the main pass."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        *,
+        workers: int | None,
+        size: int,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        self._on_progress = on_progress
+        self._pool = None
+        if executor is not Executor.INLINE:
+            from websieve.executors.local import LocalPool
+
+            self._pool = LocalPool(workers=workers, size=size, on_progress=on_progress)
+
+    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R]:
+        if self._pool is None:
+            from websieve.executors.inline import run_inline
+
+            return run_inline(tasks, on_progress=self._on_progress)
+        return self._pool.run(tasks)
+
+    def __enter__(self) -> _Scheduler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+
+def _global_steps(pipe: Pipeline) -> list[tuple[int, GlobalStep[Any]]]:
+    found = [(i, step) for i, step in enumerate(pipe.steps) if isinstance(step, GlobalStep)]
+    stages = [step.stage for _, step in found]
+    for stage in stages:
+        if stages.count(stage) > 1:
+            raise ConfigError(
+                f"the config has more than one step of the global stage {stage!r}; each may appear "
+                f"once (they would share RUN/_state/{stage}/)"
+            )
+    return found
+
+
+def _run_global_stages(
+    pipe: Pipeline,
+    *,
+    run_dir: Path,
+    shards: Sequence[Shard],
+    config_key: str,
+    scheduler: _Scheduler,
+    needed: bool,
+) -> dict[str, Any]:
+    """Map and reduce every global step, in pipeline order, unless their markers say it is done.
+
+    A later global step's map runs the earlier ones in apply mode, so they are finished first. With
+    ``needed`` false (every shard of the main pass is finished) nothing runs; the markers are reported.
+    """
+    from websieve.executors.stage import MapTask, ReduceTask, write_marker
+
+    info: dict[str, Any] = {}
+    for index, step in _global_steps(pipe):
+        state = StageState(run_dir, step.stage)
+        started = time.perf_counter()
+        mapped = {"run": 0, "resumed": len(shards)}
+        reduce = "resumed"
+        if needed and not state.reduce_marker.exists():
+            pending = [
+                MapTask(
+                    run_dir=str(run_dir),
+                    config=pipe.config,
+                    shard=shard,
+                    config_key=config_key,
+                    step_index=index,
+                )
+                for shard in shards
+                if not state.map_marker(shard.name).exists()
+            ]
+            mapped = {"run": len(pending), "resumed": len(shards) - len(pending)}
+            for _ in scheduler.run(pending):
+                pass
+            names = tuple(shard.name for shard in shards)
+            tasks = [
+                ReduceTask(
+                    run_dir=str(run_dir), config=pipe.config, step_index=index, partition=k, shards=names
+                )
+                for k in range(step.partitions)
+            ]
+            totals: dict[str, int] = {}
+            for result in sorted(scheduler.run(tasks), key=lambda r: r.partition):
+                for key, n in result.counts.items():
+                    totals[key] = totals.get(key, 0) + n
+            marker = {
+                "partitions": step.partitions,
+                "shards": len(names),
+                "counts": dict(sorted(totals.items())),
+            }
+            write_marker(state.reduce_marker, orjson.dumps(marker, option=orjson.OPT_INDENT_2))
+            reduce = "run"
+        elif not state.reduce_marker.exists():
+            reduce = "not needed"
+        counts = orjson.loads(state.reduce_marker.read_bytes())["counts"] if reduce != "not needed" else {}
+        info[step.step_id] = {
+            "map_shards": mapped,
+            "reduce": reduce,
+            **counts,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    return info
+
+
 def run(
     config: RunConfig,
     *,
@@ -202,6 +325,7 @@ def run(
     pipe = Pipeline(config)
     for kind in sorted(listing.kinds(), key=lambda k: k.value):
         pipe.check(fields_of(kind))
+    global_steps = _global_steps(pipe)
     fp = fingerprint(config, [(f.path, f.size) for f in listing.files])
     resuming = _check_run_dir(run_dir, fp, overwrite)
     if not resuming:
@@ -218,23 +342,27 @@ def run(
             pending.append(
                 ShardTask(run_dir=str(run_dir), config=config, shard=shard, config_key=fp["config"])
             )
-    if on_start is not None:
-        on_start(len(shards), len(pending))
-
     started = time.perf_counter()
-    if executor is Executor.INLINE:
-        from websieve.executors.inline import run_inline
-
-        results = run_inline(pending, on_progress=on_progress)
-    else:
-        from websieve.executors.local import run_local
-
-        results = run_local(pending, workers=workers, on_progress=on_progress)
-    fresh = []
-    for result in results:
-        fresh.append(result)
-        if on_shard is not None:
-            on_shard(result)
+    # the pool serves the main pass and, when one is needed, every global stage's map and reduce
+    size = max([len(pending), *(max(len(shards), step.partitions) for _, step in global_steps)])
+    global_stages = None
+    with _Scheduler(executor, workers=workers, size=size, on_progress=on_progress) as scheduler:
+        if global_steps:
+            global_stages = _run_global_stages(
+                pipe,
+                run_dir=run_dir,
+                shards=shards,
+                config_key=fp["config"],
+                scheduler=scheduler,
+                needed=bool(pending),
+            )
+        if on_start is not None:
+            on_start(len(shards), len(pending))
+        fresh = []
+        for result in scheduler.run(pending):
+            fresh.append(result)
+            if on_shard is not None:
+                on_shard(result)
     wall = time.perf_counter() - started
 
     stats = _merge(done + fresh)
@@ -246,6 +374,8 @@ def run(
         docs_per_second=round(processed / wall, 1) if wall > 0 and processed else None,
         executor=executor.value,
     )
+    if global_stages is not None:
+        stats["global_stages"] = global_stages
     tmp = run_dir / ".stats.json.tmp"
     tmp.write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
     tmp.replace(run_dir / "stats.json")

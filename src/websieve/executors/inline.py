@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
-from websieve.executors.task import ShardResult, ShardTask, run_shard
+from websieve.executors.task import Task
 
 __all__ = ["run_inline"]
 
+R = TypeVar("R")
 
-def run_inline(
-    tasks: Sequence[ShardTask], *, on_progress: Callable[[int], None] | None = None
-) -> Iterator[ShardResult]:
+
+def run_inline(tasks: Sequence[Task[R]], *, on_progress: Callable[[int], None] | None = None) -> Iterator[R]:
     for task in tasks:
-        yield run_shard(task, on_progress)
+        yield task.run(on_progress)

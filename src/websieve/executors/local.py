@@ -1,7 +1,9 @@
 """Run shards on a pool of worker processes on this machine.
 
 Workers are started with ``spawn`` (safe with threads and on every OS); each loads the models once.
-Progress flows back through a queue; results are yielded as shards finish.
+Progress flows back through a queue; results are yielded as shards finish. A `LocalPool` keeps its
+workers across several batches of tasks (a global stage's map and reduce, then the main pass), so the
+models a worker loaded for the map serve the main pass too.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from websieve.executors.task import ShardResult, ShardTask, run_shard
+from websieve.executors.task import Task
 
-__all__ = ["default_workers", "run_local"]
+__all__ = ["LocalPool", "default_workers", "run_local"]
 
 _progress_queue: Any = None
 
@@ -37,37 +39,74 @@ def _report(n: int) -> None:
         _progress_queue.put(n)
 
 
-def _work(task: ShardTask) -> ShardResult:
-    return run_shard(task, _report)
+R = TypeVar("R")
+
+
+def _work(task: Task[R]) -> R:
+    return task.run(_report)
+
+
+class LocalPool:
+    """Worker processes started on the first batch and kept until `close` (or the ``with`` block ends)."""
+
+    def __init__(
+        self, *, workers: int | None, size: int, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        self._n = max(1, min(workers or default_workers(), size))
+        self._on_progress = on_progress
+        self._pool: Any = None
+        self._stop = threading.Event()
+        self._drainer: threading.Thread | None = None
+
+    def _start(self) -> Any:
+        ctx = mp.get_context("spawn")
+        on_progress = self._on_progress
+        progress: Any = ctx.Queue() if on_progress is not None else None
+        if progress is not None:
+
+            def drain() -> None:
+                while not self._stop.is_set() or not progress.empty():
+                    try:
+                        on_progress(progress.get(timeout=0.1))  # type: ignore[misc]
+                    except queue.Empty:
+                        continue
+
+            self._drainer = threading.Thread(target=drain, daemon=True)
+            self._drainer.start()
+        self._pool = ctx.Pool(self._n, initializer=_init_worker, initargs=(progress,))
+        return self._pool
+
+    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R]:
+        """Run ``tasks`` on the workers; results come back as tasks finish (in no fixed order)."""
+        if not tasks:
+            return
+        pool = self._pool if self._pool is not None else self._start()
+        yield from pool.imap_unordered(_work, tasks, chunksize=1)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        self._stop.set()
+        if self._drainer is not None:
+            self._drainer.join(timeout=5)
+            self._drainer = None
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def run_local(
-    tasks: Sequence[ShardTask],
+    tasks: Sequence[Task[R]],
     *,
     workers: int | None = None,
     on_progress: Callable[[int], None] | None = None,
-) -> Iterator[ShardResult]:
+) -> Iterator[R]:
     if not tasks:
         return
-    n = max(1, min(workers or default_workers(), len(tasks)))
-    ctx = mp.get_context("spawn")
-    progress: Any = ctx.Queue() if on_progress is not None else None
-    stop = threading.Event()
-
-    def drain() -> None:
-        while not stop.is_set() or not progress.empty():
-            try:
-                on_progress(progress.get(timeout=0.1))  # type: ignore[misc]
-            except queue.Empty:
-                continue
-
-    drainer = threading.Thread(target=drain, daemon=True) if progress is not None else None
-    if drainer is not None:
-        drainer.start()
-    try:
-        with ctx.Pool(n, initializer=_init_worker, initargs=(progress,)) as pool:
-            yield from pool.imap_unordered(_work, tasks, chunksize=1)
-    finally:
-        stop.set()
-        if drainer is not None:
-            drainer.join(timeout=5)
+    with LocalPool(workers=workers, size=len(tasks), on_progress=on_progress) as pool:
+        yield from pool.run(tasks)

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -25,10 +25,18 @@ from websieve.steps.read import reader_for
 from websieve.steps.read.detect import Shard
 from websieve.steps.write.shards import ShardWriter
 
-__all__ = ["ShardResult", "ShardTask", "marker_path", "run_shard"]
+__all__ = ["ShardResult", "ShardTask", "Task", "marker_path", "pipeline_for", "run_shard"]
 
 ProgressFn = Callable[[int], None]
 _PROGRESS_EVERY = 64
+
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Task(Protocol[R_co]):
+    """A unit of work an executor schedules: small, picklable, and run the same way everywhere."""
+
+    def run(self, progress: ProgressFn | None) -> R_co: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +47,9 @@ class ShardTask:
     config: RunConfig
     shard: Shard
     config_key: str
+
+    def run(self, progress: ProgressFn | None) -> ShardResult:
+        return run_shard(self, progress)
 
 
 @dataclass(slots=True)
@@ -73,11 +84,11 @@ def marker_path(run_dir: Path, shard: Shard) -> Path:
 _PIPELINES: dict[str, Pipeline] = {}
 
 
-def _pipeline(task: ShardTask) -> Pipeline:
+def pipeline_for(config: RunConfig, config_key: str) -> Pipeline:
     """One set-up pipeline per process and config: models load once per worker, not once per shard."""
-    pipe = _PIPELINES.get(task.config_key)
+    pipe = _PIPELINES.get(config_key)
     if pipe is None:
-        pipe = _PIPELINES[task.config_key] = Pipeline(task.config)
+        pipe = _PIPELINES[config_key] = Pipeline(config)
         pipe.setup()
     return pipe
 
@@ -100,9 +111,15 @@ def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResul
     """Process one shard end to end and return its counts (also written to its completion marker)."""
     run_dir = Path(task.run_dir)
     cfg = task.config
-    pipe = _pipeline(task)
+    pipe = pipeline_for(cfg, task.config_key)
     ledger = ShardLedger()
-    ctx = StepContext(ledger=ledger, on_error=cfg.on_error, annotate_only=cfg.annotate_only)
+    ctx = StepContext(
+        ledger=ledger,
+        on_error=cfg.on_error,
+        annotate_only=cfg.annotate_only,
+        run_dir=run_dir,
+        shard=task.shard.name,
+    )
     reader = reader_for(task.shard.kind, cfg.read)
     writer = ShardWriter(cfg.write)
 

@@ -15,6 +15,7 @@ STEP_TABLE: dict[str, str] = {
     "normalize.unicode": "websieve.steps.normalize.unicode:NormalizeUnicode",
     "langid.fasttext": "websieve.steps.langid.fasttext:FastTextLangId",
     "clean.lines": "websieve.steps.clean.lines:CleanLines",
+    "clean.boilerplate": "websieve.steps.clean.boilerplate:CrossPageBoilerplate",
 }
 
 #: areas of the flow, in order; a step's name starts with its area.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar, Generic, TypeVar
 
 from websieve.config import OnError, StepConfig
@@ -30,12 +31,19 @@ C = TypeVar("C", bound=StepConfig)
 
 @dataclass(slots=True)
 class StepContext:
-    """Per-shard services a step may use: the ledger, the error policy, annotate-only mode."""
+    """Per-shard services a step may use: the ledger, the error policy, annotate-only mode.
+
+    ``run_dir`` and ``shard`` say which run folder and shard the documents belong to; global steps
+    (`websieve.steps.global_stage`) read their decisions from there. Both are ``None`` outside a run
+    (`standalone`, `websieve.clean`).
+    """
 
     ledger: ShardLedger
     on_error: OnError = OnError.SKIP
     annotate_only: bool = False
     quarantine: list[Document] = field(default_factory=list)
+    run_dir: Path | None = None
+    shard: str | None = None
 
     @classmethod
     def standalone(cls, *, on_error: OnError = OnError.SKIP) -> StepContext:

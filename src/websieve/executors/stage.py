@@ -1,0 +1,126 @@
+"""The tasks of a global stage: map one shard, reduce one partition (see `websieve.steps.global_stage`).
+
+Executors schedule them like shard tasks. A map task runs the reader and the steps before the global
+step with a throwaway ledger (the main pass records drops and errors, once), hands the surviving
+documents to `GlobalStep.map_shard`, then writes the shard's map marker. A reduce task decides one
+partition. `websieve.runs.run` writes ``reduce.done`` once every partition is decided.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from websieve.config import RunConfig
+from websieve.executors.task import ProgressFn, pipeline_for
+from websieve.ledger.records import ShardLedger
+from websieve.registry import step_class
+from websieve.steps.base import StepContext
+from websieve.steps.global_stage import GlobalStep, StageState
+from websieve.steps.read import reader_for
+from websieve.steps.read.detect import Shard
+
+__all__ = ["MapResult", "MapTask", "ReduceResult", "ReduceTask", "write_marker"]
+
+
+@dataclass(slots=True)
+class MapResult:
+    """What the map of one shard saw (stored in its marker)."""
+
+    shard: str
+    index: int
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+
+    @classmethod
+    def from_json(cls, data: bytes) -> MapResult:
+        return cls(**orjson.loads(data))
+
+
+@dataclass(slots=True)
+class ReduceResult:
+    partition: int
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def write_marker(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _global_step(config: RunConfig, step_index: int) -> GlobalStep[Any]:
+    entry = config.steps[step_index]
+    step = step_class(entry.name)(entry.config)
+    if not isinstance(step, GlobalStep):
+        raise TypeError(f"step {entry.name} is not a global step")
+    return step
+
+
+@dataclass(frozen=True, slots=True)
+class MapTask:
+    """The map of one global step (the ``step_index``-th step of the config) over one shard."""
+
+    run_dir: str
+    config: RunConfig
+    shard: Shard
+    config_key: str
+    step_index: int
+
+    def run(self, progress: ProgressFn | None) -> MapResult:
+        started = time.perf_counter()
+        run_dir = Path(self.run_dir)
+        cfg = self.config
+        pipe = pipeline_for(cfg, self.config_key)
+        step = pipe.steps[self.step_index]
+        if not isinstance(step, GlobalStep):
+            raise TypeError(f"step {step.step_id} is not a global step")
+        ctx = StepContext(
+            ledger=ShardLedger(),  # thrown away: the main pass records every fate once
+            on_error=cfg.on_error,
+            annotate_only=cfg.annotate_only,
+            run_dir=run_dir,
+            shard=self.shard.name,
+        )
+        stream = reader_for(self.shard.kind, cfg.read).read(self.shard, ctx)
+        for before in pipe.steps[: self.step_index]:
+            stream = before.process(stream, ctx)
+        state = StageState(run_dir, step.stage)
+        counts = step.map_shard(stream, state, self.shard.name)
+        result = MapResult(
+            shard=self.shard.name,
+            index=self.shard.index,
+            counts=counts,
+            seconds=round(time.perf_counter() - started, 6),
+        )
+        write_marker(state.map_marker(self.shard.name), result.to_json())
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class ReduceTask:
+    """The reduce of one partition of a global step; needs only the step's config, not its models."""
+
+    run_dir: str
+    config: RunConfig
+    step_index: int
+    partition: int
+    shards: tuple[str, ...]
+
+    def run(self, progress: ProgressFn | None) -> ReduceResult:
+        started = time.perf_counter()
+        step = _global_step(self.config, self.step_index)
+        state = StageState(Path(self.run_dir), step.stage)
+        counts = step.reduce_partition(state, self.partition, self.shards)
+        return ReduceResult(
+            partition=self.partition, counts=counts, seconds=round(time.perf_counter() - started, 6)
+        )
