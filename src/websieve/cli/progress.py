@@ -78,8 +78,27 @@ def print_summary(summary: RunSummary) -> None:
             table.add_row(step, f"[red]error: {kind}", f"{n:,}", "")
     for step, secs in seconds.items():
         table.add_row(step, "time", "", f"{secs:.2f}")
+    for step, stage in s.get("global_stages", {}).items():
+        maps = stage.get("map_shards", {})
+        table.add_row(
+            step,
+            f"global stage: map {maps.get('run', 0)} shards ({maps.get('resumed', 0)} resumed), "
+            f"reduce {stage.get('reduce', '?')}",
+            "",
+            f"{stage.get('seconds', 0):.2f}",
+        )
     table.add_row("[bold]output", "[bold]kept", f"[bold]{s['kept']:,}", "")
     console.print(table)
+    removed = s.get("removed_lines") or {}
+    if removed:
+        lines = Table(title="lines removed (ledger/removed/)", show_lines=False)
+        lines.add_column("step")
+        lines.add_column("reason")
+        lines.add_column("lines", justify="right")
+        for step, reasons in removed.items():
+            for reason, n in reasons.items():
+                lines.add_row(step, reason, f"{n:,}")
+        console.print(lines)
     skipped = s.get("skipped_records") or {}
     if skipped:
         console.print(

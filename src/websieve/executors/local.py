@@ -22,6 +22,9 @@ __all__ = ["LocalPool", "default_workers", "run_local"]
 _progress_queue: Any = None
 
 
+_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -73,7 +76,15 @@ class LocalPool:
 
             self._drainer = threading.Thread(target=drain, daemon=True)
             self._drainer.start()
-        self._pool = ctx.Pool(self._n, initializer=_init_worker, initargs=(progress,))
+        # workers are the parallelism: one BLAS thread each (the line model's small matrix products slow
+        # down, not up, when every worker also spawns a thread per core); a value the user set wins
+        added = {k: v for k, v in _ONE_THREAD.items() if k not in os.environ}
+        os.environ.update(added)
+        try:
+            self._pool = ctx.Pool(self._n, initializer=_init_worker, initargs=(progress,))
+        finally:
+            for key in added:
+                os.environ.pop(key, None)
         return self._pool
 
     def run(self, tasks: Sequence[Task[R]]) -> Iterator[R]:

@@ -320,8 +320,11 @@ def _slug_features(lines: list[Line], url: str | None) -> list[np.ndarray]:
     cover = np.zeros(n, dtype=np.float32)
     if len(slug) >= 2:
         for i, line in enumerate(lines):
-            if len(line.text) < 250:
-                cover[i] = len(slug.intersection(label_words(line.text))) / len(slug)
+            text = line.text
+            if len(text) < 250:
+                low = text.lower()
+                if any(w in low for w in slug):  # substring test first: most lines share no slug word
+                    cover[i] = len(slug.intersection(label_words(text))) / len(slug)
     best = int(cover.argmax()) if n else 0
     if n == 0 or cover[best] < 0.3:
         return [cover, np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)]

@@ -46,7 +46,8 @@ def _once(text: str, cfg: NormalizeUnicodeConfig, fixer: object | None) -> str:
         import ftfy
         import ftfy.badness
 
-        if ftfy.badness.is_bad(text):
+        # mojibake is made of non-ASCII characters: pure ASCII skips ftfy's (slow) detector
+        if not text.isascii() and ftfy.badness.is_bad(text):
             text = ftfy.fix_text(text, fixer)  # type: ignore[arg-type]
     text = _BREAKS.sub("\n", text)
     text = _DROP.sub("", text)
