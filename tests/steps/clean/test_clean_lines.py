@@ -138,7 +138,7 @@ def test_kept_lines_are_verbatim_and_every_other_line_is_in_the_ledger(step: Cle
         doc = step.apply(Document(id="x", text=text), ctx)
         assert doc is not None and doc.text is not None
         source = text.split("\n")
-        kept = [line for line in doc.text.split("\n") if line]
+        kept = [line for line in doc.text.split("\n") if line.strip()]
         for line in kept:
             assert line in source
         removed = ctx.ledger.removed
@@ -159,7 +159,7 @@ def test_never_crashes_and_never_edits_a_line(lines: list[str]) -> None:
     doc = step.apply(Document(id="h", text=text), ctx)
     assert doc is not None and doc.text is not None
     source = text.split("\n")
-    kept = [line for line in doc.text.split("\n") if line]
+    kept = [line for line in doc.text.split("\n") if line.strip()]
     assert all(line in source for line in kept)
     assert len(kept) + len(ctx.ledger.removed) == sum(1 for line in source if line.strip())
 

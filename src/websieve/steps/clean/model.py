@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -118,12 +119,30 @@ class LineModel:
         np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        """Pass 2 probabilities from `line_features` rows."""
+        """Pass 2 probabilities from `line_features` rows.
+
+        The matrix products run on one BLAS thread: a multi-threaded BLAS takes another code path for
+        small matrices and rounds differently, and a run's output must not depend on how many threads
+        the process had (inline vs worker processes). The limit is lifted again on return.
+        """
         if len(features) == 0:
             return np.zeros(0, dtype=np.float32)
-        p1 = self.first.predict(features)
-        return self.second.predict(np.concatenate([features, context_features(p1)], axis=1))
+        with _one_blas_thread():
+            p1 = self.first.predict(features)
+            return self.second.predict(np.concatenate([features, context_features(p1)], axis=1))
 
     def article_probability(self, lines: list[Line], lang: str | None, url: str | None = None) -> np.ndarray:
         """Probability that each line is article text."""
         return self.score(line_features(lines, lang, url))
+
+
+_CONTROLLER: Any = None
+
+
+def _one_blas_thread() -> Any:
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
