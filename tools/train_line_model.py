@@ -89,11 +89,14 @@ def site_fold(url: str) -> int:
     return zlib.crc32(site.encode()) % FOLDS
 
 
+HIDDEN = (64, 32)
+
+
 def fit_mlp(x: np.ndarray, y: np.ndarray, seed: int) -> Mlp:
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     clf = MLPClassifier(
-        hidden_layer_sizes=(64, 32),
+        hidden_layer_sizes=HIDDEN,
         alpha=1e-3,
         batch_size=512,
         learning_rate_init=2e-3,
@@ -148,7 +151,11 @@ def main() -> None:
     parser.add_argument("--silver", type=Path, default=WORK / "silver.jsonl.gz")
     parser.add_argument("--out", type=Path, default=ROOT / "src/websieve/steps/clean/data/line_model.npz")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hidden", default="64,32", help="hidden layer sizes, e.g. 128,64")
+    parser.add_argument("--cv-dir", type=Path, default=WORK / "cv")
     args = parser.parse_args()
+    global HIDDEN
+    HIDDEN = tuple(int(x) for x in args.hidden.split(","))
     if not args.silver.exists():
         sys.exit(f"{args.silver} is missing: run tools/make_silver.py first (see its docstring)")
     t0 = time.perf_counter()
@@ -179,7 +186,7 @@ def main() -> None:
     )
 
     folds = [site_fold(r["url"]) for r in rows]
-    cv_dir = WORK / "cv"
+    cv_dir = args.cv_dir
     cv_dir.mkdir(parents=True, exist_ok=True)
     oof: dict[int, np.ndarray] = {}
     for f in range(FOLDS):
