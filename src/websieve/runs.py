@@ -240,6 +240,8 @@ def _run_global_stages(
     config_key: str,
     scheduler: _Scheduler,
     needed: bool,
+    on_phase: Callable[[str, int, int], None] | None = None,
+    on_phase_task: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Map and reduce every global step, in pipeline order, unless their markers say it is done.
 
@@ -267,8 +269,11 @@ def _run_global_stages(
                 if not state.map_marker(shard.name).exists()
             ]
             mapped = {"run": len(pending), "resumed": len(shards) - len(pending)}
+            if on_phase is not None:
+                on_phase(f"map {step.step_id}", len(shards), len(shards) - len(pending))
             for _ in scheduler.run(pending):
-                pass
+                if on_phase_task is not None:
+                    on_phase_task()
             names = tuple(shard.name for shard in shards)
             tasks = [
                 ReduceTask(
@@ -277,7 +282,14 @@ def _run_global_stages(
                 for k in range(step.partitions)
             ]
             totals: dict[str, int] = {}
-            for result in sorted(scheduler.run(tasks), key=lambda r: r.partition):
+            if on_phase is not None:
+                on_phase(f"reduce {step.step_id}", len(tasks), 0)
+            results = []
+            for result in scheduler.run(tasks):
+                results.append(result)
+                if on_phase_task is not None:
+                    on_phase_task()
+            for result in sorted(results, key=lambda r: r.partition):
                 for key, n in result.counts.items():
                     totals[key] = totals.get(key, 0) + n
             marker = {
@@ -310,13 +322,18 @@ def run(
     on_start: Callable[[int, int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_shard: Callable[[ShardResult], None] | None = None,
+    on_phase: Callable[[str, int, int], None] | None = None,
+    on_phase_task: Callable[[], None] | None = None,
 ) -> RunSummary:
     """Run ``config`` over ``inputs`` into the run folder ``output``.
 
     Re-running the same config over the same inputs into the same folder skips finished shards; a
     different config or different inputs are refused (`ResumeError`) unless ``overwrite`` is set.
     ``on_start(total_shards, pending_shards)``, ``on_progress(docs)`` and ``on_shard(result)`` let a
-    caller show progress; the library itself prints nothing.
+    caller show progress; the library itself prints nothing. A global stage announces each of its
+    phases with ``on_phase(label, total_tasks, tasks_already_done)`` ("map clean.boilerplate@1",
+    "reduce …") and each finished task with ``on_phase_task()``; documents its map reads are reported
+    through ``on_progress`` too.
     """
     if workers is not None and workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}")
@@ -355,6 +372,8 @@ def run(
                 config_key=fp["config"],
                 scheduler=scheduler,
                 needed=bool(pending),
+                on_phase=on_phase,
+                on_phase_task=on_phase_task,
             )
         if on_start is not None:
             on_start(len(shards), len(pending))

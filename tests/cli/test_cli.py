@@ -10,7 +10,7 @@ import click
 import orjson
 import pytest
 
-from conftest import PAGES_DIR, SEED, WARC_DIR
+from conftest import JSONL_DIR, PAGES_DIR, SEED, WARC_DIR
 from websieve.cli.main import cli, main
 
 
@@ -130,3 +130,22 @@ def test_changed_config_refuses_to_resume(tmp_path: Path, capsys: pytest.Capture
     )
     err = capsys.readouterr().err
     assert code == 2 and "cannot be resumed: the config" in err
+
+
+def test_clean_text_run_shows_the_global_stage_and_removed_lines(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    res = run_cli(
+        "run",
+        "--preset",
+        "clean-text",
+        "--input",
+        str(JSONL_DIR),
+        "--output",
+        str(out),
+        "--executor",
+        "inline",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "map clean.boilerplate@1" in res.stderr and "reduce clean.boilerplate@1" in res.stderr
+    assert "global stage" in res.stdout
+    assert "lines removed" in res.stdout and "boilerplate" in res.stdout

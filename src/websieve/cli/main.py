@@ -142,6 +142,8 @@ def run_cmd(
             on_start=progress.start,
             on_progress=progress.advance,
             on_shard=lambda _result: progress.shard_done(),
+            on_phase=progress.phase,
+            on_phase_task=progress.shard_done,
         )
     if not quiet:
         print_summary(summary)

@@ -41,17 +41,23 @@ class RunProgress:
     ) -> None:
         self._progress.__exit__(exc_type, exc, tb)
 
+    def _new_task(self, label: str, total: int, done: int) -> None:
+        self._docs = 0
+        self._task = self._progress.add_task(label, total=total, completed=done, docs=0, rate=0.0)
+
+    def phase(self, label: str, total: int, done: int) -> None:
+        """A global stage's map or reduce: its own line, counting its tasks."""
+        self._new_task(label + (f" ({done} already done)" if done else ""), total, done)
+
     def start(self, shards_total: int, shards_pending: int) -> None:
         resumed = shards_total - shards_pending
-        label = f"shards ({resumed} already done)" if resumed else "shards"
-        self._task = self._progress.add_task(label, total=shards_total, completed=resumed, docs=0, rate=0.0)
+        self._new_task(f"shards ({resumed} already done)" if resumed else "shards", shards_total, resumed)
 
     def advance(self, docs: int) -> None:
         if self._task is None:
             return
         self._docs += docs
-        task = self._progress.tasks[0]
-        elapsed = task.elapsed or 0.0
+        elapsed = self._progress.tasks[-1].elapsed or 0.0
         self._progress.update(self._task, docs=self._docs, rate=self._docs / elapsed if elapsed else 0.0)
 
     def shard_done(self) -> None:

@@ -9,6 +9,7 @@ partition. `websieve.runs.run` writes ``reduce.done`` once every partition is de
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import orjson
 
 from websieve.config import RunConfig
+from websieve.document import Document
 from websieve.executors.task import ProgressFn, pipeline_for
 from websieve.ledger.records import ShardLedger
 from websieve.registry import step_class
@@ -66,6 +68,18 @@ def _global_step(config: RunConfig, step_index: int) -> GlobalStep[Any]:
     return step
 
 
+def _counted(stream: Iterator[Document], progress: ProgressFn | None, every: int = 64) -> Iterator[Document]:
+    """Pass documents through, reporting how many were read (for the progress bar)."""
+    n = 0
+    for doc in stream:
+        n += 1
+        if progress is not None and n % every == 0:
+            progress(every)
+        yield doc
+    if progress is not None and n % every:
+        progress(n % every)
+
+
 @dataclass(frozen=True, slots=True)
 class MapTask:
     """The map of one global step (the ``step_index``-th step of the config) over one shard."""
@@ -91,7 +105,7 @@ class MapTask:
             run_dir=run_dir,
             shard=self.shard.name,
         )
-        stream = reader_for(self.shard.kind, cfg.read).read(self.shard, ctx)
+        stream = _counted(reader_for(self.shard.kind, cfg.read).read(self.shard, ctx), progress)
         for before in pipe.steps[: self.step_index]:
             stream = before.process(stream, ctx)
         state = StageState(run_dir, step.stage)
