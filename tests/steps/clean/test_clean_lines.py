@@ -195,10 +195,10 @@ def test_dates_in_many_languages(text: str, expected: tuple[str, str | None] | N
 def test_hostile_documents_are_counted_not_fatal(tmp_path: Path) -> None:
     rng_junk = bytes(range(256)).decode("latin-1") * 40
     docs = [
-        {"id": "empty", "text": ""},
+        {"id": "empty", "text": "", "url": "http://[::1"},
         {"id": "blank", "text": "\n\n   \n"},
         {"id": "giant-line", "text": "mot " * 2_500_000},  # a 10 MB single line
-        {"id": "junk", "text": rng_junk},
+        {"id": "junk", "text": rng_junk, "url": "mailto:x@example.org"},
         {"id": "mixed", "text": "Привет мир. 你好世界。 مرحبا بالعالم. Hello world, this is mixed.\n" * 30},
         {"id": "many-lines", "text": "x\n" * 50_000},
     ]
@@ -209,7 +209,7 @@ def test_hostile_documents_are_counted_not_fatal(tmp_path: Path) -> None:
     )
     ledger = read_ledger(tmp_path / "run")
     assert summary.stats["input"] == len(docs) == len(ledger)
-    assert summary.stats["kept"] + summary.stats["dropped"] + summary.stats["errors"] == len(docs)
+    assert summary.stats["kept"] == len(docs) and summary.stats["errors"] == 0  # cleaned, not errors
     out = {str(r["id"]): r for r in read_output(tmp_path / "run")}
     assert "mixed" in out and out["mixed"]["text"]
     removed = pq.read_table(next((tmp_path / "run" / "ledger" / "removed").glob("*.parquet"))).to_pylist()
@@ -224,3 +224,54 @@ def test_clean_text_preset_on_noisy_jsonl_keeps_every_document(tmp_path: Path) -
     assert summary.stats["kept"] == 60  # clean-text drops nothing for quality
     out = read_output(tmp_path / "run")
     assert all(regex.search(r"\w", str(r["text"])) for r in out)
+
+
+def test_metadata_rules_do_not_take_article_lines() -> None:
+    from websieve.steps.clean.features import split_lines
+    from websieve.steps.clean.metadata import MetaKind, find_metadata
+
+    # a lower-case "by …" sentence is no byline; "Impressum | Kontakt" is no breadcrumb
+    lines = split_lines("by the way this is fine\nImpressum | Kontakt\nIt rained all day in Paris on Monday.")
+    found = find_metadata(lines, body=[2], url=None, known_title=None)
+    assert found.author is None and found.categories == [] and not found.lines
+    # a real byline and breadcrumb are read, and recorded as what they are
+    lines = split_lines(
+        "Home > Sport > Rugby\nBy Jane Doe\nThe match ended in a draw after a long and tense game."
+    )
+    found = find_metadata(lines, body=[2], url=None, known_title=None)
+    assert found.author == "Jane Doe" and found.categories == ["Sport", "Rugby"]
+    assert found.lines == {0: MetaKind.CATEGORY, 1: MetaKind.AUTHOR}
+    assert find_date("31 February 2020") == ("31 February 2020", None)  # written, but no date
+
+
+def test_code_and_dialogue_inside_an_article_are_not_chrome(step: CleanLines) -> None:
+    from websieve.steps.clean.features import line_features, split_lines
+    from websieve.steps.clean.lines import _chrome_rules
+
+    lines = split_lines('const p = document.createElement("p");\nShare\nIt rained in Paris.')
+    features = line_features(lines, "en")
+    import numpy as np
+
+    rules = _chrome_rules(lines, features, np.array([True, True, True]))
+    assert 0 not in rules  # code is not an icon label
+    assert 1 not in rules  # a label between two kept lines stays (dialogue, heading)
+    rules = _chrome_rules(lines, features, np.array([True, True, False]))
+    assert rules == {1: LineReason.INTERFACE}
+
+
+def test_paragraph_breaks_survive_removed_lines(step: CleanLines) -> None:
+    from websieve.steps.clean.features import split_lines
+    from websieve.steps.clean.lines import _join
+
+    lines = split_lines("A\nB\n\nC\nD")
+    assert _join([lines[0], lines[3]], lines) == "A\n\nD"  # a blank line lay between them
+    assert _join([lines[2], lines[3]], lines) == "C\nD"
+
+
+def test_odd_urls_and_untagged_pages_are_cleaned_not_errors(step: CleanLines) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    for url in ("http://[::1", "mailto:someone@example.org", "https://bücher.example/été/article", "", None):
+        ctx = StepContext.standalone()
+        doc = step.apply(Document(id="u", text=text, url=url), ctx)
+        assert doc is not None and doc.text and "AJOUTER AUX FAVORIS" not in doc.text
+        assert not ctx.ledger.rows  # no error row

@@ -19,9 +19,10 @@ occurs, and removes the lines that occur on at least ``min_pages`` pages **and**
 - **removal**: whole lines only; kept lines stay verbatim and in order; a paragraph break stays where the
   page had one. Every removed line goes to the ledger (reason ``site_boilerplate``, score = pages of
   its site with that line, threshold = the larger of ``min_pages`` and ``min_page_fraction`` times the
-  site's pages). A page made only of such lines is left unchanged and annotated ``all_boilerplate``:
-  it is a listing made of the site's template, or a copy of another page, and which copy survives is
-  for a deduplication step to decide.
+  site's pages). A page made only of such lines, or whose such lines hold more than half of its
+  characters, is left unchanged and annotated ``all_boilerplate``: it is a listing made of the site's
+  template, or a (near) copy of another page (recrawl, ``?utm=`` variant, print version), and which copy
+  survives is for a deduplication step to decide.
 
 Cost and memory: the steps before this one run twice (for the map, then in the main pass). The map
 holds one shard's (site, line) pairs as numpy arrays (16 bytes each before they are summed); a reduce
@@ -315,7 +316,12 @@ class CrossPageBoilerplate(GlobalStep[CrossPageBoilerplateConfig]):
             pages = site.pages.get(_hash(key))
             if pages is not None:
                 removed[i] = pages
-        if removed and len(removed) == countable:
+        removed_chars = sum(len(lines[i]) for i in removed)
+        total_chars = sum(len(line) for line in lines) or 1
+        if removed and (len(removed) == countable or removed_chars > _NEAR_COPY * total_chars):
+            # (nearly) the whole page is lines other pages of the site have: a copy of another page
+            # (recrawl, ?utm= variant, print/amp version) rather than a template around an article.
+            # Emptying every copy would lose the article; which copy survives is for deduplication.
             doc.annotate(self.step_id, lines_removed=0, kept_chars=1.0, all_boilerplate=True)
             return doc
         for i, pages in removed.items():
@@ -337,6 +343,10 @@ class CrossPageBoilerplate(GlobalStep[CrossPageBoilerplateConfig]):
             all_boilerplate=False,
         )
         return doc
+
+
+#: a page whose repeated lines hold more than this share of its characters is left whole (a near copy)
+_NEAR_COPY = 0.5
 
 
 def _without(lines: list[str], removed: dict[int, int]) -> str:

@@ -308,7 +308,10 @@ def slug_words(url: str | None) -> set[str]:
     """
     if not url:
         return set()
-    path = unquote(urlsplit(url).path)
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:  # "http://[::1" and friends: no slug, not an error
+        return set()
     return {w for w in label_words(path) if len(w) > 2}
 
 

@@ -41,6 +41,7 @@ from websieve.steps.base import Step, StepContext
 from websieve.steps.clean.features import FEATURE_NAMES, Line, guess_lang, line_features, split_lines
 from websieve.steps.clean.metadata import find_metadata
 from websieve.steps.clean.model import LineModel
+from websieve.steps.clean.vocab import find_ligatures
 
 __all__ = ["CleanLines", "CleanLinesConfig", "LineReason"]
 
@@ -122,19 +123,8 @@ class CleanLines(Step[CleanLinesConfig]):
         p = model.score(features)
         keep = p >= threshold
         rescued = _rescue(features, p, keep, threshold)
-        # a whole-line interface label ("Share", "AJOUTER AUX FAVORIS") or a label glued to an icon-font
-        # ligature is chrome whatever the model thinks of it (small pages are where it hesitates)
-        rules: dict[int, LineReason] = {}
-        for hit in np.flatnonzero(keep & (features[:, _LIGATURE] > 0)):
-            rules[int(hit)] = LineReason.ICON_LABEL
-        for hit in np.flatnonzero(keep & (features[:, _UI_PHRASE] > 0)):
-            rules[int(hit)] = LineReason.INTERFACE
+        rules = _chrome_rules(scored, features, keep)
         keep[list(rules)] = False
-        fallback = False
-        if not keep.any():
-            # nothing looks like an article: keep the best-scored lines rather than return an empty page
-            keep = p >= float(p.max()) * 0.5
-            fallback = True
         keep = np.concatenate([keep, np.ones(len(rest), dtype=bool)])
         probs = np.concatenate([p, np.ones(len(rest), dtype=np.float32)])
         reasons: dict[int, LineReason] = {}
@@ -153,6 +143,18 @@ class CleanLines(Step[CleanLinesConfig]):
             meta.date = meta.date or found.date
             meta.date_text = meta.date_text or found.date_text
             meta.attribution = meta.attribution or found.attribution
+        fallback = False
+        if not any(keep[i] and i not in reasons for i in range(len(lines))):
+            # nothing looks like an article: keep the best-scored lines (that are not metadata) rather
+            # than return an empty page
+            free = [i for i in range(len(scored)) if i not in reasons]
+            if free:
+                best = max(float(p[i]) for i in free)
+                for i in free:
+                    if p[i] >= best * 0.5:
+                        keep[i] = True
+                        rules.pop(i, None)
+                fallback = True
         seen: set[str] = set()
         out: list[Line] = []
         step = self.step_id
@@ -179,7 +181,7 @@ class CleanLines(Step[CleanLinesConfig]):
                 score=float(probs[i]),
                 threshold=threshold if is_model else None,
             )
-        doc.text = _join(out)
+        doc.text = _join(out, lines)
         doc.annotate(
             step,
             lines=len(lines),
@@ -215,10 +217,38 @@ def _rescue(features: np.ndarray, p: np.ndarray, keep: np.ndarray, threshold: fl
     return len(rescued)
 
 
-def _join(lines: list[Line]) -> str:
+def _chrome_rules(lines: list[Line], features: np.ndarray, keep: np.ndarray) -> dict[int, LineReason]:
+    """Kept lines that are interface chrome whatever the model thinks (small pages are where it hesitates).
+
+    - a line that *starts* with an icon-font ligature glued to its label ("starAJOUTER AUX FAVORIS");
+    - a whole-line interface label ("Share", "Lire la suite") that is not inside the article's flow
+      (a kept line on both sides means a heading or a line of dialogue, which stays).
+    """
+    rules: dict[int, LineReason] = {}
+    n = len(lines)
+    for hit in np.flatnonzero(keep & (features[:, _LIGATURE] > 0)):
+        i = int(hit)
+        ligatures = find_ligatures(lines[i].text.strip())
+        if ligatures and ligatures[0].start == 0:
+            rules[i] = LineReason.ICON_LABEL
+    for hit in np.flatnonzero(keep & (features[:, _UI_PHRASE] > 0)):
+        i = int(hit)
+        inside = 0 < i < n - 1 and bool(keep[i - 1]) and bool(keep[i + 1])
+        if not inside and i not in rules:
+            rules[i] = LineReason.INTERFACE
+    return rules
+
+
+def _join(lines: list[Line], all_lines: list[Line]) -> str:
+    """The kept ``lines`` with a paragraph break wherever the page had a blank line between two of them
+    (also when the lines in between were removed), a line break otherwise."""
+    breaks = {line.line_no for line in all_lines if line.block_start}
     parts: list[str] = []
-    for k, line in enumerate(lines):
-        if k:
-            parts.append("\n\n" if line.block_start or line.line_no > lines[k - 1].line_no + 1 else "\n")
+    previous = -1
+    for line in lines:
+        if previous >= 0:
+            between = any(n in breaks for n in range(previous + 1, line.line_no + 1))
+            parts.append("\n\n" if between else "\n")
         parts.append(line.text)
+        previous = line.line_no
     return "".join(parts)

@@ -14,6 +14,7 @@ and says which lines they came from, so the cleaner can move them from the text 
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 from dataclasses import dataclass, field
@@ -87,10 +88,10 @@ _RELATIVE = regex.compile(
 
 
 def _iso(y: str, m: int, d: str) -> str | None:
-    day = int(d)
-    if not (1 <= m <= 12 and 1 <= day <= 31):
+    try:
+        return datetime.date(int(y), m, int(d)).isoformat()
+    except ValueError:  # "31 February 2020" is written, but it is no date
         return None
-    return f"{int(y):04d}-{m:02d}-{day:02d}"
 
 
 def find_date(text: str) -> tuple[str, str | None] | None:
@@ -129,7 +130,9 @@ _AGO = ("ago", "temu", "geleden", "sedan")
 # --- bylines, categories, sources ---------------------------------------------------------------------------
 _BYLINE = regex.compile(
     r"(?i)^(?:(?:written|posted|published|reported)\s+)?(?:by|par|von|por|di|door|przez|av|af|autor(?:in)?|"
-    r"author|auteur|autore|written by)\s*:?\s+(?P<name>\p{Lu}[\w\p{M}.'’ -]{1,60}?)\s*(?:[|,–—-].*)?$"
+    r"author|auteur|autore|written by)\s*:?\s+"
+    # a name: one to four capitalised words (case-sensitive even under (?i))
+    r"(?P<name>(?-i:\p{Lu})[\w\p{M}.'’-]*(?:\s+(?-i:\p{Lu})[\w\p{M}.'’-]*){0,3})\s*(?:[|,–—-].*)?$"
 )
 _STAFF = regex.compile(
     r"(?i)^(?:l['’]|la\s+|the\s+|die\s+|el\s+|la\s+)?(?:équipe|rédaction|redaktion|staff|editors?|editorial|"
@@ -142,6 +145,10 @@ _CATEGORY = regex.compile(
 _SOURCE = regex.compile(
     r"(?i)^\(?(?:sources?|quelle|quellen|fuente|fuentes|fonte|fonti|źródło|bron|kilde|källa)\s*:\s*(?P<value>.{2,120}?)\)?$"
 )
+_HOME_WORDS = frozenset(
+    ["home", "homepage", "home page", "start", "startseite", "accueil", "inicio", "portada", "strona główna",
+     "início", "pagina iniziale", "hem", "forside", "etusivu"]
+)  # fmt: skip
 _BREADCRUMB = regex.compile(r"\s(?:>|›|»|/|\|)\s")
 
 
@@ -215,7 +222,7 @@ def find_metadata(
         for i in [i for i in body if i >= first][:3]:
             body_words |= _tokens(stripped[i])
         best = (0.0, -1)
-        for i in range(max(0, first - 40), min(first + 1, len(lines))):
+        for i in range(max(0, first - 40), min(first, len(lines))):
             s = stripped[i]
             if not 8 <= len(s) <= 250 or s.endswith((".", ":", ",")):
                 continue
@@ -240,27 +247,27 @@ def find_metadata(
         if len(s) > 160:
             continue
         segments = _segments(s)
-        took = False
+        took: MetaKind | None = None  # what the line is recorded as: the first thing read from it
         for kind, label in segments:
             if not label:
                 continue
             if kind is IconKind.CATEGORY and not found.categories:
                 found.categories = [label]
-                took = True
+                took = took or MetaKind.CATEGORY
             elif kind is IconKind.AUTHOR and not found.author:
                 found.author = label
-                took = True
+                took = took or MetaKind.AUTHOR
             elif kind is IconKind.DATE or (kind is None and len(segments) > 1):
                 date = find_date(label)
                 if date and not found.date_text:
                     found.date_text, found.date = date
-                    took = True
-        if took:
-            found.lines[i] = MetaKind.CATEGORY if found.categories and segments[0][0] else MetaKind.DATE
+                    took = took or MetaKind.DATE
+        if took is not None:
+            found.lines[i] = took
             continue
         n_words = len(_WORD.findall(s))
         m = _BYLINE.match(s)
-        if m and not found.author and n_words <= 8:
+        if m and not found.author and n_words <= 8 and not _paragraph_like(s):
             found.author = m["name"].strip()
             found.lines[i] = MetaKind.AUTHOR
             continue
@@ -275,7 +282,7 @@ def find_metadata(
             continue
         if i not in body_set and not found.categories and len(_BREADCRUMB.findall(s)) >= 1 and n_words <= 12:
             parts = [p.strip() for p in _BREADCRUMB.split(s) if p.strip()]
-            if len(parts) >= 2 and ui_phrase(parts[0]):
+            if len(parts) >= 2 and parts[0].lower() in _HOME_WORDS:
                 cats = [p for p in parts[1:] if not found.title or p.lower() != found.title.lower()]
                 if cats:
                     found.categories = cats

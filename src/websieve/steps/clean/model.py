@@ -97,6 +97,11 @@ class LineModel:
             raise ConfigError(
                 f"cannot load the line model {p}: {exc}; retrain it with tools/train_line_model.py"
             ) from exc
+        missing = {"feature_names", "threshold", "first_W0", "second_W0"} - set(data)
+        if missing:
+            raise ConfigError(
+                f"the line model {p} lacks {sorted(missing)}; retrain it with tools/train_line_model.py"
+            )
         names = tuple(str(x) for x in data["feature_names"])
         if names != FEATURE_NAMES + CONTEXT_NAMES:
             raise ConfigError(

@@ -179,7 +179,7 @@ _KIND_OF: dict[str, IconKind] = {name: kind for kind, names in _ICONS.items() fo
 # ("starAJOUTER", "homeAccueil"): "star" or "home" followed by a space is just a word. Two cheap patterns
 # find candidates; the name table decides.
 _UNDERSCORE_NAME = re.compile(r"(?<![\w-])([a-z]+(?:_[a-z]+)+)(?![a-z_])")
-_GLUED_NAME = re.compile(r"(?<![\w-])([a-z]{3,})(?=[A-Z0-9«\"“'À-ÖØ-Þ])")
+_GLUED_NAME = re.compile(r"(?<![\w.-])([a-z]{3,})(?=[A-Z0-9«À-ÖØ-Þ])")
 
 
 @dataclass(frozen=True, slots=True)
