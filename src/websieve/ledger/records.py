@@ -45,6 +45,8 @@ class RemovedLine(NamedTuple):
     id: str
     step: str
     line_no: int
+    """0-based line number in the text *as the step received it* (after the steps before it: a later
+    cleaner counts lines of the already-cleaned text)."""
     line: str
     reason: str
     score: float | None = None

@@ -424,3 +424,20 @@ def _longest_blank_run(lines: list[str]) -> int:
         run = run + 1 if not line.strip() else 0
         longest = max(longest, run)
     return longest
+
+
+def test_near_copies_of_one_article_keep_their_text(tmp_path: Path) -> None:
+    """Three crawls of one real article that differ in one line: no copy loses the article to the others."""
+    article = _nonblank(ROWS[0]["text"])[:30]
+    pages = [
+        {"id": f"copy{i}", "url": f"https://example.org/story?utm={i}", "text": "\n".join([*article, who])}
+        for i, who in enumerate(("Shared by Alice", "Shared by Bob", "Shared by Carol"))
+    ]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "copies.jsonl").write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in pages))
+    run(_config(), inputs=[str(src)], output=tmp_path / "run", executor=Executor.INLINE)
+    out = {str(r["id"]): str(r["text"]) for r in read_output(tmp_path / "run")}
+    for page in pages:
+        assert len(_nonblank(out[page["id"]])) >= len(article)
+    assert all(_annotations(tmp_path / "run")[p["id"]]["all_boilerplate"] for p in pages)

@@ -27,7 +27,9 @@ occurs, and removes the lines that occur on at least ``min_pages`` pages **and**
 Cost and memory: the steps before this one run twice (for the map, then in the main pass). The map
 holds one shard's (site, line) pairs as numpy arrays (16 bytes each before they are summed); a reduce
 task holds one partition's distinct pairs (20 bytes each; each worker reduces one partition at a time:
-raise ``partitions`` when one does not fit); the apply phase of a shard loads only the decisions about
+raise ``partitions`` when one does not fit; partitions split by site, so one site's distinct lines
+always share a partition: a single site with hundreds of millions of distinct lines is the one case
+this bound does not cover); the apply phase of a shard loads only the decisions about
 lines that shard has. Outside a run folder (`websieve.clean`) nothing is removed: documents pass
 through annotated ``skipped: "no run folder"``.
 
