@@ -8,6 +8,7 @@
     │   ├── InputError            an input path that does not exist or cannot be read as any known kind
     │   ├── PipelineOrderError    a step needs a field that no earlier step produces
     │   └── ResumeError           a run folder that belongs to a different run
+    ├── WorkerError               a worker process died (killed, out of memory); finished shards are kept
     └── DocumentError             one document could not be processed (counted in the ledger, run goes on)
         ├── DecodeError           bytes that do not decode, or a corrupt/truncated record
         └── DocumentTooLarge      a document over the configured size budget
@@ -27,6 +28,7 @@ __all__ = [
     "ResumeError",
     "UserError",
     "WebsieveError",
+    "WorkerError",
 ]
 
 
@@ -52,6 +54,10 @@ class PipelineOrderError(UserError):
 
 class ResumeError(UserError):
     """The output folder holds a run with a different fingerprint."""
+
+
+class WorkerError(WebsieveError):
+    """A worker process of the local executor died; the shards it had finished are kept (resume)."""
 
 
 class DocumentError(WebsieveError):

@@ -13,8 +13,11 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from websieve.errors import WorkerError
 from websieve.executors.task import Task
 
 __all__ = ["LocalPool", "default_workers", "run_local"]
@@ -81,7 +84,11 @@ class LocalPool:
         added = {k: v for k, v in _ONE_THREAD.items() if k not in os.environ}
         os.environ.update(added)
         try:
-            self._pool = ctx.Pool(self._n, initializer=_init_worker, initargs=(progress,))
+            # ProcessPoolExecutor, not multiprocessing.Pool: when a worker dies (OOM killer, segfault in a
+            # parser) Pool waits forever, the executor raises BrokenProcessPool
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._n, mp_context=ctx, initializer=_init_worker, initargs=(progress,)
+            )
         finally:
             for key in added:
                 os.environ.pop(key, None)
@@ -92,13 +99,28 @@ class LocalPool:
         if not tasks:
             return
         pool = self._pool if self._pool is not None else self._start()
-        yield from pool.imap_unordered(_work, tasks, chunksize=1)
+        futures = [pool.submit(_work, task) for task in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerError(
+                "a worker process died (killed by the system, out of memory, or a crash in a native "
+                "library); the shards finished so far are kept: run the same command again to resume, "
+                "with fewer --workers if memory is short"
+            ) from exc
+        finally:
+            for future in futures:
+                future.cancel()
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            # stop at once, also when a task failed or the caller stopped reading: no shard is half
+            # written (outputs and markers are atomic), so a resumed run picks up cleanly
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
         self._stop.set()
         if self._drainer is not None:
             self._drainer.join(timeout=5)
