@@ -275,3 +275,14 @@ def test_odd_urls_and_untagged_pages_are_cleaned_not_errors(step: CleanLines) ->
         doc = step.apply(Document(id="u", text=text, url=url), ctx)
         assert doc is not None and doc.text and "AJOUTER AUX FAVORIS" not in doc.text
         assert not ctx.ledger.rows  # no error row
+
+
+def test_annotate_only_records_every_removal_but_keeps_the_text() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    step = CleanLines()
+    ctx = StepContext.standalone()
+    ctx.annotate_only = True
+    doc = step.apply(Document(id="s", text=text, lang="fr"), ctx)
+    assert doc is not None and doc.text == text
+    assert doc.annotations[CleanLines.step_id]["applied"] is False
+    assert {r.reason for r in ctx.ledger.removed} >= {"boilerplate", "meta.title"}

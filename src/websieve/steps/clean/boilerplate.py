@@ -1,4 +1,4 @@
-"""``clean.boilerplate@1``: remove lines that repeat across many pages of the same site (CCNet-style).
+"""Remove lines that repeat across many pages of the same site, CCNet-style (``clean.boilerplate@1``).
 
 Menus, footers, cookie notices and "related articles" blocks come back on page after page of one site,
 and a single-page cleaner often keeps them because, on one page, they look like text. This global step
@@ -336,12 +336,13 @@ class CrossPageBoilerplate(GlobalStep[CrossPageBoilerplateConfig]):
                 score=float(pages),
                 threshold=site.threshold,
             )
-        if removed:
-            doc.text = _without(lines, removed)
+        new_text = _without(lines, removed) if removed else text
+        if not ctx.annotate_only:  # --annotate-only: every removal is in the ledger, the text stays whole
+            doc.text = new_text
         doc.annotate(
             self.step_id,
             lines_removed=len(removed),
-            kept_chars=len(doc.text or "") / max(len(text), 1),
+            kept_chars=len(new_text) / max(len(text), 1),
             all_boilerplate=False,
         )
         return doc

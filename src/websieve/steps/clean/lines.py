@@ -1,4 +1,4 @@
-"""``clean.lines@1``: recover the article from already-extracted text, line by line.
+"""Recover the article from already-extracted text, line by line (``clean.lines@1``).
 
 Every non-blank line is scored by the shipped line model (`model.LineModel`: line shape, stop words of the
 document's language, interface vocabulary, icon ligatures, repetition, position and neighbourhood, then a
@@ -181,12 +181,17 @@ class CleanLines(Step[CleanLinesConfig]):
                 score=float(probs[i]),
                 threshold=threshold if is_model else None,
             )
-        doc.text = _join(out, lines)
+        if ctx.annotate_only:
+            # --annotate-only: every decision is in the ledger (and the title/meta found are set), the
+            # text stays whole, so thresholds can be tuned on one run
+            doc.annotate(step, applied=False)
+        else:
+            doc.text = _join(out, lines)
         doc.annotate(
             step,
             lines=len(lines),
             kept_lines=len(out),
-            kept_chars=len(doc.text) / max(len(text), 1),
+            kept_chars=sum(len(line.text) for line in out) / max(len(text), 1),
             mean_score=round(float(p.mean()), 4),
             unscored_lines=len(rest),
             fallback=fallback,
