@@ -53,6 +53,9 @@ def main() -> None:
         "--cv", action="store_true", help="clean each page with the fold model that never saw it"
     )
     parser.add_argument("--data", type=Path, default=DEV)
+    parser.add_argument(
+        "--cv-dir", type=Path, default=CV, help="fold models (tools/train_line_model.py --cv-dir)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--set", action="append", default=[], help="config override, e.g. clean.lines.threshold=0.5"
@@ -61,11 +64,12 @@ def main() -> None:
     rows = load_rows(args.data)
     base = load_preset("clean-text").with_overrides(args.set)
     if args.cv:
-        if not (CV / "folds.json").exists():
+        cv = args.cv_dir
+        if not (cv / "folds.json").exists():
             sys.exit("no fold models: run tools/train_line_model.py first (it writes benchmarks/_work/cv/)")
-        folds = json.loads((CV / "folds.json").read_text())
+        folds = json.loads((cv / "folds.json").read_text())
         configs = {
-            f: base.with_overrides([f"clean.lines.model={CV / f'fold{f}.npz'}"]) for f in set(folds.values())
+            f: base.with_overrides([f"clean.lines.model={cv / f'fold{f}.npz'}"]) for f in set(folds.values())
         }
         fold_of = {r["id"]: folds[r["id"]] for r in rows}
     else:
