@@ -46,7 +46,7 @@ from noisy_scoring import load_rows, score_gold, score_snippets, snippets  # noq
 from websieve.document import Document  # noqa: E402
 from websieve.steps.base import StepContext  # noqa: E402
 from websieve.steps.clean.features import Line, context_features, line_features, split_lines  # noqa: E402
-from websieve.steps.clean.model import LineModel, Mlp  # noqa: E402
+from websieve.steps.clean.model import LineModel, Mlp, Passes  # noqa: E402
 from websieve.steps.langid.fasttext import FastTextLangId  # noqa: E402
 
 _TOKEN = regex.compile(r"\w+")
@@ -114,6 +114,11 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, seed: int) -> Mlp:
     )
 
 
+def fit_members(docs: list[dict], idx: list[int], seed: int, members: int) -> tuple[Passes, ...]:
+    """``members`` pairs of passes, each from its own seed (their scores are averaged at run time)."""
+    return tuple(Passes(*fit(docs, idx, seed + 1000 * j)) for j in range(members))
+
+
 def fit(docs: list[dict], idx: list[int], seed: int) -> tuple[Mlp, Mlp]:
     x = np.concatenate([docs[i]["X"] for i in idx])
     y = np.concatenate([docs[i]["y"] for i in idx])
@@ -152,6 +157,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "src/websieve/steps/clean/data/line_model.npz")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--hidden", default="64,32", help="hidden layer sizes, e.g. 128,64")
+    parser.add_argument("--members", type=int, default=3, help="networks trained from different seeds")
     parser.add_argument("--cv-dir", type=Path, default=WORK / "cv")
     args = parser.parse_args()
     global HIDDEN
@@ -192,8 +198,9 @@ def main() -> None:
     for f in range(FOLDS):
         train = [i for i in range(len(rows)) if folds[i] != f]
         test = [i for i in range(len(rows)) if folds[i] == f]
-        first, second = fit(docs, train, args.seed + 100 * f)
-        fold_model = LineModel(first=first, second=second, threshold=0.5)
+        fold_model = LineModel(
+            members=fit_members(docs, train, args.seed + 100 * f, args.members), threshold=0.5
+        )
         for i in test:
             oof[i] = fold_model.score(docs[i]["X"])
         fold_model.save(cv_dir / f"fold{f}.npz")
@@ -215,13 +222,13 @@ def main() -> None:
         others = {i: p for i, p in oof.items() if folds[i] != f}
         fold_threshold = best_threshold(others)
         m = LineModel.load(cv_dir / f"fold{f}.npz")
-        LineModel(first=m.first, second=m.second, threshold=fold_threshold).save(cv_dir / f"fold{f}.npz")
+        LineModel(members=m.members, threshold=fold_threshold).save(cv_dir / f"fold{f}.npz")
         print(f"fold {f}: threshold {fold_threshold} (chosen on the other folds)")
     g, s = evaluate(rows, docs, oof, threshold)
     print(f"cross-validated (lines only, threshold {threshold}): article-benchmark {g}  trafilatura {s}")
     (cv_dir / "folds.json").write_text(json.dumps({r["id"]: folds[i] for i, r in enumerate(rows)}, indent=0))
-    first, second = fit(docs, list(range(len(rows))), args.seed)
-    LineModel(first=first, second=second, threshold=threshold).save(args.out)
+    members = fit_members(docs, list(range(len(rows))), args.seed, args.members)
+    LineModel(members=members, threshold=threshold).save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) in {time.perf_counter() - t0:.0f} s")
 
 

@@ -32,7 +32,7 @@ from websieve.steps.clean.features import (
     line_features,
 )
 
-__all__ = ["LineModel", "Mlp"]
+__all__ = ["LineModel", "Mlp", "Passes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +76,23 @@ class Mlp:
 
 
 @dataclass(frozen=True, slots=True)
-class LineModel:
-    """Pass-1 and pass-2 networks and the decision threshold chosen by cross-validation."""
+class Passes:
+    """One trained pair: the pass-1 network and the pass-2 network that reads its scores."""
 
     first: Mlp
     second: Mlp
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        p1 = self.first.predict(features)
+        return self.second.predict(np.concatenate([features, context_features(p1)], axis=1))
+
+
+@dataclass(frozen=True, slots=True)
+class LineModel:
+    """A few `Passes` trained from different seeds (their scores are averaged: steadier than one) and the
+    decision threshold chosen by cross-validation."""
+
+    members: tuple[Passes, ...]
     threshold: float
 
     @staticmethod
@@ -97,10 +109,12 @@ class LineModel:
             raise ConfigError(
                 f"cannot load the line model {p}: {exc}; retrain it with tools/train_line_model.py"
             ) from exc
-        missing = {"feature_names", "threshold", "first_W0", "second_W0"} - set(data)
-        if missing:
+        prefixes = sorted({k.split("_", 1)[0] for k in data if k.startswith("m") and "_first_W0" in k})
+        missing = {"feature_names", "threshold"} - set(data)
+        if missing or not prefixes:
             raise ConfigError(
-                f"the line model {p} lacks {sorted(missing)}; retrain it with tools/train_line_model.py"
+                f"the line model {p} lacks {sorted(missing) or 'its networks'}; "
+                "retrain it with tools/train_line_model.py"
             )
         names = tuple(str(x) for x in data["feature_names"])
         if names != FEATURE_NAMES + CONTEXT_NAMES:
@@ -108,23 +122,27 @@ class LineModel:
                 f"the line model {p} was trained on other features than this websieve computes; "
                 "retrain it with tools/train_line_model.py"
             )
-        return cls(
-            first=Mlp.from_arrays(data, "first_"),
-            second=Mlp.from_arrays(data, "second_"),
-            threshold=float(data["threshold"]),
+        members = tuple(
+            Passes(
+                first=Mlp.from_arrays(data, f"{m}_first_"),
+                second=Mlp.from_arrays(data, f"{m}_second_"),
+            )
+            for m in sorted(prefixes, key=lambda x: int(x[1:]))
         )
+        return cls(members=members, threshold=float(data["threshold"]))
 
     def save(self, path: str | Path) -> None:
-        arrays = {
-            **self.first.arrays("first_"),
-            **self.second.arrays("second_"),
+        arrays: dict[str, np.ndarray] = {
             "threshold": np.array(self.threshold, dtype=np.float32),
             "feature_names": np.array(FEATURE_NAMES + CONTEXT_NAMES),
         }
+        for j, member in enumerate(self.members):
+            arrays.update(member.first.arrays(f"m{j}_first_"))
+            arrays.update(member.second.arrays(f"m{j}_second_"))
         np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        """Pass 2 probabilities from `line_features` rows.
+        """Article probabilities of `line_features` rows: the mean of the members' pass-2 scores.
 
         The matrix products run on one BLAS thread: a multi-threaded BLAS takes another code path for
         small matrices and rounds differently, and a run's output must not depend on how many threads
@@ -133,8 +151,11 @@ class LineModel:
         if len(features) == 0:
             return np.zeros(0, dtype=np.float32)
         with _one_blas_thread():
-            p1 = self.first.predict(features)
-            return self.second.predict(np.concatenate([features, context_features(p1)], axis=1))
+            total = self.members[0].score(features)
+            for member in self.members[1:]:
+                total = total + member.score(features)
+        out: np.ndarray = (total / len(self.members)).astype(np.float32)
+        return out
 
     def article_probability(self, lines: list[Line], lang: str | None, url: str | None = None) -> np.ndarray:
         """Probability that each line is article text."""
