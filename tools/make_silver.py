@@ -14,7 +14,6 @@ Run it in a separate environment (trafilatura pins old lxml/courlan versions):
 Then a snippet-protocol sanity check (noisy-text README) is printed.
 """
 
-import ast
 import gzip
 import json
 import multiprocessing as mp
@@ -27,10 +26,12 @@ import unicodedata
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
-NOISY = os.path.join(DATA, "noisy-text", "noisy-dev.jsonl.gz")
 TE = os.path.join(DATA, "extraction-trafilatura-eval")
 OUT_DIR = os.path.join(ROOT, "benchmarks", "_work")
 OUT = os.path.join(OUT_DIR, "silver.jsonl.gz")
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+from noisy_scoring import load_rows, score_snippets  # noqa: E402  (the benchmark's own scorer)
+
 TIMEOUT_S = 60
 NPROC = 2
 
@@ -103,47 +104,11 @@ def work(task):
         return rid, None, f"{type(e).__name__}: {e}"
 
 
-def _lst(v):
-    if isinstance(v, list):
-        return v
-    if not v:
-        return []
-    try:
-        return list(ast.literal_eval(v))
-    except (ValueError, SyntaxError):
-        return json.loads(v)
-
-
-def ws(s):
-    return " ".join(s.split())
-
-
-def snippet_score(rows, refs):
-    tp = fn = fp = tn = 0
-    for r in rows:
-        text = ws(refs.get(r["id"], "") or "")
-        for s in _lst(r.get("with")):
-            if ws(s) in text:
-                tp += 1
-            else:
-                fn += 1
-        for s in _lst(r.get("without")):
-            if ws(s) in text:
-                fp += 1
-            else:
-                tn += 1
-    p = tp / (tp + fp) if tp + fp else 0.0
-    rc = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * rc / (p + rc) if p + rc else 0.0
-    return dict(tp=tp, fn=fn, fp=fp, tn=tn, precision=p, recall=rc, f1=f)
-
-
 def main():
     import trafilatura
 
     t0 = time.time()
-    with gzip.open(NOISY, "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh]
+    rows = load_rows()
     with open(os.path.join(TE, "evaldata.json"), encoding="utf-8") as fh:
         evaldata = json.load(fh)
     eval_idx = _dir_index(os.path.join(TE, "eval"))
@@ -195,7 +160,7 @@ def main():
             refs[r["id"]] = ref
             fh.write(json.dumps({"id": r["id"], "ref": ref, "ref_source": src}, ensure_ascii=False) + "\n")
 
-    score = snippet_score(te_rows, refs)
+    score = score_snippets(te_rows, refs)
     report = {
         "trafilatura_version": trafilatura.__version__,
         "rows": len(rows),
@@ -205,7 +170,11 @@ def main():
         "match_notes": mismatch_notes,
         "extract_errors": errors,
         "counts": counts,
-        "snippet_score_trafilatura_rows": score,
+        "snippet_score_trafilatura_rows": {
+            "precision": score.precision,
+            "recall": score.recall,
+            "f1": score.f1,
+        },
         "extract_wall_s": round(t_extract, 1),
         "total_wall_s": round(time.time() - t0, 1),
         "output": OUT,

@@ -189,12 +189,6 @@ class CrossPageBoilerplate(GlobalStep[CrossPageBoilerplateConfig]):
 
     # -- map ---------------------------------------------------------------------------------------
 
-    def map_document(self, doc: Document) -> Iterator[tuple[int, int]]:
-        """(site hash, line hash) of every distinct countable line of ``doc``, once each."""
-        site = _doc_site(doc)
-        for h in self._line_hashes(doc.text or ""):
-            yield site, h
-
     def _line_hashes(self, text: str) -> set[int]:
         min_chars = self.config.min_chars
         out: set[int] = set()

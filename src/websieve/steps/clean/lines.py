@@ -39,7 +39,7 @@ from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
 from websieve.steps.clean.features import FEATURE_NAMES, Line, guess_lang, line_features, split_lines
-from websieve.steps.clean.metadata import find_metadata
+from websieve.steps.clean.metadata import PageMetadata, find_metadata
 from websieve.steps.clean.model import LineModel
 from websieve.steps.clean.vocab import find_ligatures
 
@@ -134,17 +134,11 @@ class CleanLines(Step[CleanLinesConfig]):
             )
             for at, kind in found.lines.items():
                 reasons[at] = LineReason(f"meta.{kind.value}")
-            if found.title and not doc.title:
-                doc.title = found.title
-            meta = doc.meta
-            if found.categories and not meta.categories:
-                meta.categories = found.categories
-            meta.author = meta.author or found.author
-            meta.date = meta.date or found.date
-            meta.date_text = meta.date_text or found.date_text
-            meta.attribution = meta.attribution or found.attribution
+            _fill_meta(doc, found)
         fallback = False
-        if not any(keep[i] and i not in reasons for i in range(len(lines))):
+        article = keep.copy()
+        article[list(reasons)] = False
+        if not article.any():
             # nothing looks like an article: keep the best-scored lines (that are not metadata) rather
             # than return an empty page
             free = [i for i in range(len(scored)) if i not in reasons]
@@ -158,10 +152,11 @@ class CleanLines(Step[CleanLinesConfig]):
         seen: set[str] = set()
         out: list[Line] = []
         step = self.step_id
+        kept, scores = keep.tolist(), probs.tolist()  # Python values: per-line numpy indexing is slow
         for i, line in enumerate(lines):
             reason = reasons.get(i) or rules.get(i)
             if reason is None:
-                if not keep[i]:
+                if not kept[i]:
                     reason = LineReason.BOILERPLATE
                 else:
                     key = line.text.strip()
@@ -178,7 +173,7 @@ class CleanLines(Step[CleanLinesConfig]):
                 line_no=line.line_no,
                 line=line.text,
                 reason=reason.value,
-                score=float(probs[i]),
+                score=scores[i],
                 threshold=threshold if is_model else None,
             )
         if ctx.annotate_only:
@@ -198,6 +193,19 @@ class CleanLines(Step[CleanLinesConfig]):
             rescued_lines=rescued,
         )
         return doc
+
+
+def _fill_meta(doc: Document, found: PageMetadata) -> None:
+    """What the page's text says of itself, where the document does not know it already."""
+    if found.title and not doc.title:
+        doc.title = found.title
+    meta = doc.meta
+    if found.categories and not meta.categories:
+        meta.categories = found.categories
+    meta.author = meta.author or found.author
+    meta.date = meta.date or found.date
+    meta.date_text = meta.date_text or found.date_text
+    meta.attribution = meta.attribution or found.attribution
 
 
 _LOG_CHARS = FEATURE_NAMES.index("log_chars")
