@@ -58,9 +58,10 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
-def label_lines(lines: list[Line], ref: str | None, row: dict) -> np.ndarray:
-    """1 article, 0 boilerplate, -1 unknown."""
+def label_lines(lines: list[Line], ref: str | None, row: dict) -> tuple[np.ndarray, np.ndarray]:
+    """1 article, 0 boilerplate, -1 unknown; and which labels a human snippet set."""
     labels = np.full(len(lines), -1, dtype=np.int8)
+    human = np.zeros(len(lines), dtype=bool)
     if ref:
         ref_toks = tokens(ref)
         grams = {tuple(ref_toks[i : i + 4]) for i in range(len(ref_toks) - 3)}
@@ -79,7 +80,8 @@ def label_lines(lines: list[Line], ref: str | None, row: dict) -> np.ndarray:
             for i, text in enumerate(collapsed):
                 if s and s in text:
                     labels[i] = label
-    return labels
+                    human[i] = True
+    return labels, human
 
 
 def site_fold(url: str) -> int:
@@ -90,9 +92,10 @@ def site_fold(url: str) -> int:
 
 
 HIDDEN = (64, 32)
+SNIPPET_WEIGHT = 1.0  # how much more a line labelled by a human snippet counts than one labelled by silver
 
 
-def fit_mlp(x: np.ndarray, y: np.ndarray, seed: int) -> Mlp:
+def fit_mlp(x: np.ndarray, y: np.ndarray, seed: int, weight: np.ndarray | None = None) -> Mlp:
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     clf = MLPClassifier(
@@ -105,7 +108,7 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, seed: int) -> Mlp:
         n_iter_no_change=5,
         random_state=seed,
     )
-    clf.fit(((x - scaler.mean_) / scale).astype(np.float32), y)
+    clf.fit(((x - scaler.mean_) / scale).astype(np.float32), y, sample_weight=weight)
     return Mlp(
         mean=scaler.mean_.astype(np.float32),
         scale=scale.astype(np.float32),
@@ -120,23 +123,29 @@ def fit_members(docs: list[dict], idx: list[int], seed: int, members: int) -> tu
 
 
 def fit(docs: list[dict], idx: list[int], seed: int) -> tuple[Mlp, Mlp]:
-    x = np.concatenate([docs[i]["X"] for i in idx])
-    y = np.concatenate([docs[i]["y"] for i in idx])
+    def stack(part: list[int], key: str) -> np.ndarray:
+        return np.concatenate([docs[i][key] for i in part])
+
+    def weights(part: list[int], known: np.ndarray) -> np.ndarray | None:
+        if SNIPPET_WEIGHT == 1.0:
+            return None
+        return np.where(stack(part, "human"), SNIPPET_WEIGHT, 1.0)[known]
+
+    x, y = stack(idx, "X"), stack(idx, "y")
     known = y >= 0
-    first = fit_mlp(x[known], y[known], seed)
+    first = fit_mlp(x[known], y[known], seed, weights(idx, known))
     # pass 2 learns from pass-1 scores as they look on unseen pages: inner out-of-fold predictions
     inner = {i: k % 3 for k, i in enumerate(idx)}
     p1: dict[int, np.ndarray] = {}
     for f in range(3):
         tr = [i for i in idx if inner[i] != f]
-        xs = np.concatenate([docs[i]["X"] for i in tr])
-        ys = np.concatenate([docs[i]["y"] for i in tr])
-        m = fit_mlp(xs[ys >= 0], ys[ys >= 0], seed + 1 + f)
+        xs, ys = stack(tr, "X"), stack(tr, "y")
+        m = fit_mlp(xs[ys >= 0], ys[ys >= 0], seed + 1 + f, weights(tr, ys >= 0))
         for i in idx:
             if inner[i] == f:
                 p1[i] = m.predict(docs[i]["X"])
     x2 = np.concatenate([np.concatenate([docs[i]["X"], context_features(p1[i])], axis=1) for i in idx])
-    second = fit_mlp(x2[known], y[known], seed + 10)
+    second = fit_mlp(x2[known], y[known], seed + 10, weights(idx, known))
     return first, second
 
 
@@ -159,9 +168,16 @@ def main() -> None:
     parser.add_argument("--hidden", default="64,32", help="hidden layer sizes, e.g. 128,64")
     parser.add_argument("--members", type=int, default=3, help="networks trained from different seeds")
     parser.add_argument("--cv-dir", type=Path, default=WORK / "cv")
+    parser.add_argument(
+        "--snippet-weight",
+        type=float,
+        default=1.0,
+        help="weight of the lines a human snippet labelled (silver-labelled lines weigh 1)",
+    )
     args = parser.parse_args()
-    global HIDDEN
+    global HIDDEN, SNIPPET_WEIGHT
     HIDDEN = tuple(int(x) for x in args.hidden.split(","))
+    SNIPPET_WEIGHT = args.snippet_weight
     if not args.silver.exists():
         sys.exit(f"{args.silver} is missing: run tools/make_silver.py first (see its docstring)")
     t0 = time.perf_counter()
@@ -176,12 +192,9 @@ def main() -> None:
         doc = lid.apply(Document(id=row["id"], text=row["text"]), ctx)
         lang = doc.lang if doc else None
         lines = split_lines(row["text"])
+        labels, human = label_lines(lines, refs.get(row["id"]), row)
         docs.append(
-            {
-                "lines": lines,
-                "X": line_features(lines, lang, row.get("url")),
-                "y": label_lines(lines, refs.get(row["id"]), row),
-            }
+            {"lines": lines, "X": line_features(lines, lang, row.get("url")), "y": labels, "human": human}
         )
     n_lines = sum(len(d["y"]) for d in docs)
     n_pos = sum(int((d["y"] == 1).sum()) for d in docs)

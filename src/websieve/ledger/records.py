@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -146,6 +147,18 @@ class ShardLedger:
                 threshold=threshold,
             )
         )
+
+    def remove_lines(
+        self,
+        doc: Document,
+        *,
+        step: str,
+        lines: Iterable[tuple[int, str, str, float | None, float | None]],
+    ) -> None:
+        """Many removed lines of one page at once: ``(line_no, line, reason, score, threshold)`` each."""
+        head = (doc.id, step)
+        new = tuple.__new__  # a C call per line instead of RemovedLine(...)'s Python-level __new__
+        self.removed.extend([new(RemovedLine, head + row) for row in lines])
 
     def skip_record(self, kind: str) -> None:
         """Count an input record that is not a document (WARC request, metadata, warcinfo…)."""

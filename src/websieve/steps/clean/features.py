@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import regex
 
-from websieve.steps.clean.vocab import find_ligatures, has_ui_words, label_words, ui_phrase, ui_prefix
+from websieve.steps.clean.vocab import UI_WORDS, label_words, ligature_hits, ui_prefix, ui_signals
 
 __all__ = [
     "FEATURE_NAMES",
@@ -40,8 +40,6 @@ __all__ = [
 ]
 
 _WORD = regex.compile(r"[\w\p{M}]+")
-# one pass finds every character some feature counts: capitals, digits, sentence ends, separators
-_MARKS = regex.compile(r"[\p{Lu}\d|•·›»>/\\–—.!?。！？]")
 _SENT_CHARS = frozenset(".!?。！？")
 _SEP_CHARS = frozenset("|•·›»>/\\–—")
 _URLISH = re.compile(r"https?://|www\.|\S@\S|\.(?:com|org|net|de|fr|html?)\b")
@@ -70,10 +68,11 @@ class Line(NamedTuple):
 def split_lines(text: str) -> list[Line]:
     """The non-blank lines of ``text``, with where they stand."""
     out: list[Line] = []
+    new = tuple.__new__  # hundreds per page: a C call instead of Line(...)'s Python-level __new__
     blank = True
     for i, raw in enumerate(text.split("\n")):
         if raw.strip():
-            out.append(Line(text=raw, line_no=i, block_start=blank))
+            out.append(new(Line, (raw, i, blank)))
             blank = False
         else:
             blank = True
@@ -104,7 +103,7 @@ def stopwords(lang: str | None) -> frozenset[str]:
 
 
 _SHAPE = (
-    # text alone (`_text_shape`)
+    # text alone (`_text_rows`)
     "log_chars", "log_words", "mean_word_len", "end_sentence", "end_colon", "end_other", "end_digit",
     "start_upper", "start_digit", "start_symbol", "frac_word_chars", "frac_digit", "frac_upper",
     "frac_title_words", "log_sentences", "comma_per_word", "stop_ratio", "log_stops", "ligature",
@@ -155,83 +154,179 @@ def guess_lang(lines: list[Line], *, max_words: int = 400) -> str | None:
     return lang if n >= 3 else None
 
 
-_SAMPLE = 1000  # counts on a longer line are estimated from its first _SAMPLE characters
-_SHORT = 160  # vocabulary signals are computed (and cached) for lines shorter than this
+_SHORT = 160  # vocabulary signals are computed for lines shorter than this
+_SLUG_CHARS = 250  # lines as long as this are prose, not headlines: not compared with the URL slug
+
+# Character classes, one bit each, looked up per code point: a page's counts come from a few numpy
+# passes over its code points instead of a regex and a dozen Python loops per line.
+_C_WORD, _C_UPPER, _C_DIGIT, _C_SENT, _C_SEP, _C_COMMA, _C_LETTER = 1, 2, 4, 8, 16, 32, 64
+# the complement of each class: regex.sub blanks what is *not* in it (letters: as `label_words` reads them)
+_C_NOT = (
+    (_C_WORD, regex.compile(r"[^\w\p{M}]")),
+    (_C_UPPER, regex.compile(r"[^\p{Lu}]")),
+    (_C_DIGIT, regex.compile(r"\D")),
+    (_C_LETTER, re.compile(r"[\W\d_]")),
+)
+_C_SETS = ((_C_SENT, _SENT_CHARS), (_C_SEP, _SEP_CHARS), (_C_COMMA, ","))
 
 
-def _text_shape(s: str, stops: frozenset[str]) -> tuple[float | bool, ...]:
-    """The features of a line that depend on its text alone (not on where it stands)."""
-    nc = len(s)
-    t = s if nc <= _SAMPLE else s[:_SAMPLE]
-    nt = len(t)
-    scale = nc / nt
-    words = _WORD.findall(t)
-    nw = len(words)
-    word_chars = sum(map(len, words))
-    core = s.rstrip(_CLOSERS) or s
-    last = core[-1]
-    first = s[0]
-    n_stop = sum(map(stops.__contains__, map(str.lower, words)))
-    marks = _MARKS.findall(t)
-    n_digit = sum(map(str.isdigit, marks))
-    uipre = False
-    if nc < _SHORT:
-        low = s.lower()
-        lw = label_words(s)
-        lig = ("_" in s or not first.isupper()) and bool(find_ligatures(s))
-        uip = ui_phrase(s, lw)
-        uiw = has_ui_words(s, lw)
-        urlish = ("." in s or "@" in s) and _URLISH.search(low) is not None
-        dateish = n_digit > 0 and _DATEISH.search(low) is not None
-        uipre = len(lw) <= 25 and ui_prefix(s, lw)
-    else:
-        lig = uip = uiw = dateish = False
-        urlish = _URLISH.search(t[:120].lower()) is not None
-        if nw <= 25:
-            uipre = ui_prefix(s)
-    log1p = math.log1p
-    return (
-        log1p(nc),
-        log1p(nw * scale),
-        min(word_chars / nw, 20.0) if nw else 0.0,
-        last in _SENT_END,
-        last == ":",
-        last in _OTHER_END,
-        last.isdigit(),
-        first.isupper(),
-        first.isdigit(),
-        not first.isalnum(),
-        word_chars / nt,
-        n_digit / nt,
-        sum(map(str.isupper, marks)) / word_chars if word_chars else 0.0,
-        sum(map(str.istitle, words)) / nw if nw else 0.0,
-        log1p(sum(map(_SENT_CHARS.__contains__, marks)) * scale),
-        t.count(",") / nw if nw else 0.0,
-        n_stop / nw if nw else 0.0,
-        log1p(n_stop * scale),
-        lig,
-        uip,
-        uiw,
-        urlish,
-        dateish,
-        log1p(sum(map(_SEP_CHARS.__contains__, marks)) * scale),
-        nw <= 1,
-        nw <= 3,
-        uipre,
-    )
+# which of the counted classes each 7-bit class value holds (for the per-line histogram in `_text_rows`)
+_BITS_OF = np.array(
+    [[(v >> b) & 1 for b in range(6)] for v in range(128)], dtype=np.int64
+)  # word, upper, digit, sentence end, separator, comma: bits 0..5 in that order
+_SENT_END_CP = np.array([ord(c) for c in _SENT_END], dtype=np.uint32)
+_OTHER_END_CP = np.array([ord(c) for c in _OTHER_END], dtype=np.uint32)
 
 
-# Navigation labels, share buttons and footers repeat across the pages of a site and of the web: the text
-# features of short lines are cached per (language, line).
-_short_shape = lru_cache(maxsize=1 << 17)(lambda s, lang: _text_shape(s, stopwords(lang)))
+def _classify(chars: str) -> np.ndarray:
+    """The class bits of each character of ``chars`` (the same classes as `_WORD`, ``\\p{Lu}``, ``\\d``)."""
+    out = np.zeros(len(chars), dtype=np.uint8)
+    for bit, outside in _C_NOT:
+        kept = outside.sub("\0", chars)  # one character for one: positions stay
+        out |= (np.frombuffer(kept.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0).astype(
+            np.uint8
+        ) * np.uint8(bit)
+    cp = np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    for bit, members in _C_SETS:
+        out[np.isin(cp, [ord(c) for c in members])] |= np.uint8(bit)
+    return out
 
 
-def _shape_rows(lines: list[Line], lang: str | None) -> np.ndarray:
-    stops = stopwords(lang)
+@lru_cache(maxsize=1)
+def _bmp_classes() -> np.ndarray:
+    """`_classify` of every code point below U+10000 (~30 ms, once per process)."""
+    table = _classify(np.arange(0x10000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass"))
+    table[0] = 0
+    return table
+
+
+def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of ``text`` and their class bits."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _bmp_classes()[np.minimum(cp, 0xFFFF)]
+    astral = np.flatnonzero(cp > 0xFFFF)
+    if len(astral):  # emoji, historic scripts, rare CJK: few per page
+        classes[astral] = _classify("".join(map(chr, cp[astral].tolist())))
+    return cp, classes
+
+
+def _vocab_rows(
+    stripped: list[str], words: list[list[str]], nw: np.ndarray, n_digit: np.ndarray
+) -> np.ndarray:
+    """Interface and vocabulary signals (ligature, ui_phrase, ui_words, urlish, dateish, ui_prefix) of
+    every line; ``words``: the `label_words` of each line (of each short line: ``_SLUG_CHARS``).
+
+    Each test runs only on the lines that can pass it. Long lines are prose: only a URL near their start
+    or an interface prefix counts there.
+    """
+    n = len(stripped)
+    out = np.zeros((n, 6), dtype=bool)
+    short = [len(s) < _SHORT for s in stripped]
+    # an icon ligature hides in a line with an underscore name or one that starts in lower case
+    maybe = [i for i, s in enumerate(stripped) if short[i] and ("_" in s or not s[0].isupper())]
+    lig = ligature_hits(stripped, maybe)
+    out[lig, 0] = True
+    lows = [s.lower() for s in stripped]
+    urlish = _URLISH.search
+    out[[i for i, s in enumerate(lows) if short[i] and ("." in s or "@" in s) and urlish(s)], 3] = True
+    dateish = _DATEISH.search
+    out[[i for i in np.flatnonzero(n_digit > 0).tolist() if short[i] and dateish(lows[i])], 4] = True
+    # interface phrases: only lines holding an interface word (or a ligature) need a closer look
+    ligs = set(lig)
+    with_ui = sorted(ligs.union(i for i, w in enumerate(words) if short[i] and not UI_WORDS.isdisjoint(w)))
+    if with_ui:
+        out[np.ix_(with_ui, [1, 2, 5])] = [
+            ui_signals(stripped[i], words[i], ligature=i in ligs) for i in with_ui
+        ]
+    out[[i for i, s in enumerate(stripped) if short[i] and "©" in s], 2] = True
+    few_words = (nw <= 25).tolist()
+    for i in [i for i, is_short in enumerate(short) if not is_short]:
+        out[i, 3] = _URLISH.search(lows[i][:120]) is not None
+        out[i, 5] = few_words[i] and ui_prefix(stripped[i])
+    return out
+
+
+def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[list[str]]]:
+    """The features of each line that depend on its text alone (`_SHAPE` up to ``ui_prefix``), and the
+    `label_words` of each line shorter than ``_SLUG_CHARS`` (an empty list for longer ones)."""
+    n = len(stripped)
+    lengths = np.fromiter(map(len, stripped), dtype=np.int64, count=n)
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    joined = "\n".join(stripped)
+    cp, classes = _char_classes(joined)
+    word = (classes & _C_WORD) != 0
+    upper = (classes & _C_UPPER) != 0
+    word_start = word.copy()
+    word_start[1:] &= ~word[:-1]
+    at = np.flatnonzero(word_start)
+    word_line = np.searchsorted(starts, at, side="right") - 1
+    # a title-case word: a capital first and no other capital ("Paris", not "PARIS" or "iPhone")
+    word_id = np.cumsum(word_start) - 1
+    capitals = np.bincount(word_id[word & upper], minlength=len(at))
+    title = upper[at] & (capitals == 1)
+    # the words themselves, lower-cased: everything else blanked, then one split (the runs `at` marks)
+    blank = np.where(word, cp, 32).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    words = blank.lower().split()
+    is_stop = np.fromiter(map(stopwords(lang).__contains__, words), dtype=bool, count=len(words))
+    per_word = np.stack([np.ones(len(at)), title, is_stop], axis=1) if len(at) else np.zeros((0, 3))
+    nw, n_title, n_stop = (np.bincount(word_line, weights=per_word[:, k], minlength=n) for k in range(3))
+    # per-line counts of each class: a histogram of (line, class bits), then which bits each value has
+    line_of = np.repeat(np.arange(n), lengths + 1)[: len(classes)]
+    hist = np.bincount(line_of * 128 + classes, minlength=n * 128).reshape(n, 128)
+    word_chars, n_upper, n_digit, n_sent, n_sep, n_comma = (hist @ _BITS_OF).T
+    # first character, and last one before closing quotes and brackets
+    last_at = starts + np.fromiter((len(s.rstrip(_CLOSERS)) or len(s) for s in stripped), np.int64, n) - 1
+    first_cls, last_cls, last_cp = classes[starts], classes[last_at], cp[last_at]
+    letters = np.where((classes & _C_LETTER) != 0, cp, np.where(cp == 10, 10, 32)).astype(np.uint32)
+    blanked = letters.tobytes().decode("utf-32-le", "surrogatepass").lower()
+    # only shorter lines are read word by word (interface phrases, the URL slug): prose is skipped
+    label = [
+        segment.split() if short else []
+        for segment, short in zip(blanked.split("\n"), (lengths < _SLUG_CHARS).tolist(), strict=True)
+    ]
+    vocab = _vocab_rows(stripped, label, nw, n_digit)
+    safe_nw = np.maximum(nw, 1)
+    safe_wc = np.maximum(word_chars, 1)
+    rows = np.stack(
+        [
+            np.log1p(lengths),
+            np.log1p(nw),
+            np.minimum(word_chars / safe_nw, 20.0),
+            np.isin(last_cp, _SENT_END_CP),
+            last_cp == ord(":"),
+            np.isin(last_cp, _OTHER_END_CP),
+            (last_cls & _C_DIGIT) != 0,
+            (first_cls & _C_UPPER) != 0,
+            (first_cls & _C_DIGIT) != 0,
+            [not s[0].isalnum() for s in stripped],
+            word_chars / lengths,
+            n_digit / lengths,
+            n_upper / safe_wc,
+            n_title / safe_nw,
+            np.log1p(n_sent),
+            n_comma / safe_nw,
+            n_stop / safe_nw,
+            np.log1p(n_stop),
+            vocab[:, 0],
+            vocab[:, 1],
+            vocab[:, 2],
+            vocab[:, 3],
+            vocab[:, 4],
+            np.log1p(n_sep),
+            nw <= 1,
+            nw <= 3,
+            vocab[:, 5],
+        ],
+        axis=1,
+    ).astype(np.float32)
+    return rows, label
+
+
+def _shape_rows(lines: list[Line], lang: str | None) -> tuple[np.ndarray, list[list[str]]]:
+    """`_SHAPE` of every line, and the `label_words` of each shorter than ``_SLUG_CHARS``."""
     stripped = [line.text.strip() for line in lines]
     n = len(lines)
-    # text features: per line (cached for short lines), then one array
-    text_rows = [_short_shape(s, lang) if len(s) < _SHORT else _text_shape(s, stops) for s in stripped]
+    text_rows, words = _text_rows(stripped, lang)
     # position features: vectorised
     counts: dict[str, int] = {}
     first_seen: dict[str, int] = {}
@@ -263,27 +358,28 @@ def _shape_rows(lines: list[Line], lang: str | None) -> np.ndarray:
         ],
         axis=1,
     )
-    return np.concatenate([np.array(text_rows, dtype=np.float32), position.astype(np.float32)], axis=1)
+    return np.concatenate([text_rows, position.astype(np.float32)], axis=1), words
 
 
-def _window_mean(col: np.ndarray, w: int) -> np.ndarray:
-    """Mean of ``col`` over [i-w, i+w], clipped at the edges."""
-    n = len(col)
-    csum = np.concatenate(([0.0], np.cumsum(col, dtype=np.float64)))
+def _window_mean(cols: np.ndarray, w: int) -> np.ndarray:
+    """Mean of ``cols`` (one column or several side by side) over rows [i-w, i+w], clipped at the edges."""
+    n = len(cols)
+    csum = np.concatenate((np.zeros((1, *cols.shape[1:])), np.cumsum(cols, axis=0, dtype=np.float64)), axis=0)
     idx = np.arange(n)
     lo = np.maximum(idx - w, 0)
     hi = np.minimum(idx + w + 1, n)
-    out: np.ndarray = ((csum[hi] - csum[lo]) / (hi - lo)).astype(np.float32)
+    count = (hi - lo).reshape((n,) + (1,) * (cols.ndim - 1))
+    out: np.ndarray = ((csum[hi] - csum[lo]) / count).astype(np.float32)
     return out
 
 
-def _shift(col: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
-    """``col`` moved by ``k`` (positive: the value of the line k before)."""
-    out = np.full_like(col, fill)
+def _shift(cols: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
+    """``cols`` moved down by ``k`` rows (positive: the value of the line k before)."""
+    out = np.full_like(cols, fill)
     if k > 0:
-        out[k:] = col[:-k]
+        out[k:] = cols[:-k]
     else:
-        out[:k] = col[-k:]
+        out[:k] = cols[-k:]
     return out
 
 
@@ -315,19 +411,19 @@ def slug_words(url: str | None) -> set[str]:
     return {w for w in label_words(path) if len(w) > 2}
 
 
-def _slug_features(lines: list[Line], url: str | None) -> list[np.ndarray]:
+def _slug_features(lines: list[Line], words: list[list[str]], url: str | None) -> list[np.ndarray]:
     """How much of the URL's slug a line covers, and where each line stands from the best-covering one
-    (usually the headline: the article follows it)."""
+    (usually the headline: the article follows it). ``words``: the `label_words` of each line (of each
+    shorter than ``_SLUG_CHARS``)."""
     n = len(lines)
     slug = slug_words(url)
     cover = np.zeros(n, dtype=np.float32)
     if len(slug) >= 2:
-        # a substring search first (one C call per line): most lines share no word with the slug
-        hint = re.compile("|".join(map(re.escape, sorted(slug))))
-        for i, line in enumerate(lines):
-            text = line.text
-            if len(text) < 250 and hint.search(text.lower()) is not None:
-                cover[i] = len(slug.intersection(label_words(text))) / len(slug)
+        share = [
+            len(slug.intersection(w)) if len(line.text) < _SLUG_CHARS else 0
+            for line, w in zip(lines, words, strict=True)
+        ]
+        cover = (np.array(share, dtype=np.float32) / len(slug)).astype(np.float32)
     best = int(cover.argmax()) if n else 0
     if n == 0 or cover[best] < 0.3:
         return [cover, np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)]
@@ -339,32 +435,31 @@ def line_features(lines: list[Line], lang: str | None, url: str | None = None) -
     """One row of `FEATURE_NAMES` per line (float32); ``url`` lets the page's slug point at its headline."""
     if not lines:
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
-    shape = _shape_rows(lines, lang)
-    cols = [shape]
-    extra = []
-    for k in (1, 2):
-        for sign in (k, -k):
-            for name in _CONTEXT_OF[:3]:
-                extra.append(_shift(shape[:, _IDX[name]], sign))
-    for w in (3, 8):
-        for name in _CONTEXT_OF:
-            extra.append(_window_mean(shape[:, _IDX[name]], w))
+    shape, words = _shape_rows(lines, lang)
+    n = len(lines)
+    near = shape[:, [_IDX[name] for name in _CONTEXT_OF[:3]]]
+    around = shape[:, [_IDX[name] for name in _CONTEXT_OF]]
+    extra: list[np.ndarray] = [_shift(near, sign) for k in (1, 2) for sign in (k, -k)]
+    extra += [_window_mean(around, w) for w in (3, 8)]
     long_sentence = (shape[:, _IDX["log_chars"]] >= math.log1p(100)) & (shape[:, _IDX["end_sentence"]] > 0)
     prev_d, next_d = _distances(long_sentence)
-    extra += [prev_d, next_d]
     csum = np.cumsum(long_sentence)
-    total = csum[-1] if len(csum) else 0
     before: np.ndarray = (csum - long_sentence).astype(np.float32)
-    extra += [np.minimum(before, 5) / 5, np.minimum(total - csum, 5).astype(np.float32) / 5]
-    extra.append(np.full(len(lines), shape[:, 0].max(), dtype=np.float32))
+    columns = [
+        prev_d,
+        next_d,
+        np.minimum(before, 5) / 5,
+        np.minimum(csum[-1] - csum, 5).astype(np.float32) / 5,
+        np.full(n, shape[:, 0].max(), dtype=np.float32),
+    ]
     # interface labels seen so far / still to come: "Related", "Comments", "Mehr zum Thema" close articles
     ui = np.maximum(shape[:, _IDX["ui_phrase"]], shape[:, _IDX["ui_prefix"]])
     ui_csum = np.cumsum(ui)
-    extra += [np.minimum(ui_csum - ui, 10) / 10, np.minimum(ui_csum[-1] - ui_csum, 10) / 10]
-    extra.append(_window_mean(shape[:, _IDX["log_copies"]], 3))
-    extra += _slug_features(lines, url)
-    cols.append(np.stack(extra, axis=1).astype(np.float32))
-    return np.concatenate(cols, axis=1)
+    columns += [np.minimum(ui_csum - ui, 10) / 10, np.minimum(ui_csum[-1] - ui_csum, 10) / 10]
+    columns.append(_window_mean(shape[:, _IDX["log_copies"]], 3))
+    columns += _slug_features(lines, words, url)
+    extra.append(np.stack(columns, axis=1))
+    return np.concatenate([shape, *extra], axis=1, dtype=np.float32)
 
 
 CONTEXT_NAMES: tuple[str, ...] = (
@@ -388,50 +483,61 @@ CONTEXT_NAMES: tuple[str, ...] = (
 
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
-    """For each line, log(1 + length of the run of consecutive ``mask`` lines it belongs to; 0 outside)."""
+    """For each line, log(1 + length of the run of consecutive ``mask`` lines it belongs to; 0 outside).
+    ``mask`` is (n,) or (n, k): runs go down the first axis."""
     n = len(mask)
-    out = np.zeros(n, dtype=np.float32)
-    i = 0
-    while i < n:
-        if mask[i]:
-            j = i
-            while j < n and mask[j]:
-                j += 1
-            out[i:j] = math.log1p(j - i)
-            i = j
-        else:
-            i += 1
-    return out
+    idx = np.arange(n).reshape((n,) + (1,) * (mask.ndim - 1))
+    before = np.maximum.accumulate(np.where(mask, -1, idx), axis=0)  # the last line outside a run, so far
+    after = np.minimum.accumulate(np.where(mask, n, idx)[::-1], axis=0)[::-1]  # the next one
+    return np.log1p(np.where(mask, after - before - 1, 0)).astype(np.float32)
 
 
 def context_features(p: np.ndarray) -> np.ndarray:
-    """Second-pass features from the first-pass article probabilities ``p`` of a page's lines."""
+    """Second-pass features from the first-pass article probabilities ``p`` of a page's lines.
+
+    ``p`` is one score per line, (n,), giving (n, 16); or the scores of k models side by side, (n, k),
+    giving (k, n, 16).
+    """
     n = len(p)
+    k = 1 if p.ndim == 1 else p.shape[1]
     if n == 0:
-        return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
-    p = p.astype(np.float32)
-    max_before = np.concatenate(([0.0], np.maximum.accumulate(p)[:-1])).astype(np.float32)
-    max_after = np.concatenate((np.maximum.accumulate(p[::-1])[::-1][1:], [0.0])).astype(np.float32)
-    csum = np.cumsum(p)
-    total = float(csum[-1]) or 1.0
-    return np.stack(
+        return np.zeros((0, len(CONTEXT_NAMES)) if p.ndim == 1 else (k, 0, len(CONTEXT_NAMES)), np.float32)
+    q = p.astype(np.float32).reshape(n, k)
+    # neighbours: views into one zero-padded copy
+    pad = np.zeros((n + 6, k), dtype=np.float32)
+    pad[3 : n + 3] = q
+    # window means: one running sum, four windows
+    csum = np.zeros((n + 1, k), dtype=np.float64)
+    np.cumsum(q, axis=0, out=csum[1:])
+    reach = np.array([2, 5, 10, 20])[:, None]
+    idx = np.arange(n)[None, :]
+    lo, hi = np.maximum(idx - reach, 0), np.minimum(idx + reach + 1, n)  # (4, n)
+    windows = (csum[hi] - csum[lo]) / (hi - lo)[:, :, None]  # (4, n, k)
+    zero = np.zeros((1, k), dtype=np.float32)
+    max_before = np.concatenate((zero, np.maximum.accumulate(q, axis=0)[:-1]))
+    max_after = np.concatenate((np.maximum.accumulate(q[::-1], axis=0)[::-1][1:], zero))
+    total = csum[-1].copy()
+    total[total == 0] = 1.0
+    rank = np.argsort(np.argsort(-q, axis=0, kind="stable"), axis=0, kind="stable") / max(n - 1, 1)
+    out = np.stack(
         [
-            p,
-            _shift(p, 1),
-            _shift(p, -1),
-            _shift(p, 2),
-            _shift(p, -2),
-            _shift(p, 3),
-            _shift(p, -3),
-            _window_mean(p, 2),
-            _window_mean(p, 5),
-            _window_mean(p, 10),
+            q,
+            pad[2 : n + 2],  # the line before
+            pad[4 : n + 4],  # the line after
+            pad[1 : n + 1],
+            pad[5 : n + 5],
+            pad[0:n],
+            pad[6 : n + 6],
+            windows[0],
+            windows[1],
+            windows[2],
             max_before,
             max_after,
-            ((csum - p) / total).astype(np.float32),
-            _window_mean(p, 20),
-            _run_lengths(p >= 0.5),
-            (np.argsort(np.argsort(-p, kind="stable"), kind="stable") / max(n - 1, 1)).astype(np.float32),
+            csum[:-1] / total,
+            windows[3],
+            _run_lengths(q >= 0.5),
+            rank,
         ],
-        axis=1,
-    )
+        axis=-1,
+    ).astype(np.float32)  # (n, k, 16)
+    return out[:, 0, :] if p.ndim == 1 else np.ascontiguousarray(out.transpose(1, 0, 2))

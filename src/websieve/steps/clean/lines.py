@@ -149,41 +149,35 @@ class CleanLines(Step[CleanLinesConfig]):
                         keep[i] = True
                         rules.pop(i, None)
                 fallback = True
+        # the decisions, then one ledger call: a page removes hundreds of lines
         seen: set[str] = set()
         out: list[Line] = []
-        step = self.step_id
+        removed: list[tuple[int, str, str, float | None, float | None]] = []
         kept, scores = keep.tolist(), probs.tolist()  # Python values: per-line numpy indexing is slow
+        decided = {**rules, **reasons}  # metadata first, then the chrome rules
+        boilerplate = LineReason.BOILERPLATE.value
         for i, line in enumerate(lines):
-            reason = reasons.get(i) or rules.get(i)
+            reason = decided.get(i)
             if reason is None:
                 if not kept[i]:
-                    reason = LineReason.BOILERPLATE
-                else:
-                    key = line.text.strip()
-                    if key in seen:
-                        reason = LineReason.DUPLICATE
+                    removed.append((line.line_no, line.text, boilerplate, scores[i], threshold))
+                    continue
+                key = line.text.strip()
+                if key not in seen:
                     seen.add(key)
-            if reason is None:
-                out.append(line)
-                continue
-            is_model = reason is LineReason.BOILERPLATE
-            ctx.ledger.remove_line(
-                doc,
-                step=step,
-                line_no=line.line_no,
-                line=line.text,
-                reason=reason.value,
-                score=scores[i],
-                threshold=threshold if is_model else None,
-            )
+                    out.append(line)
+                    continue
+                reason = LineReason.DUPLICATE
+            removed.append((line.line_no, line.text, reason.value, scores[i], None))
+        ctx.ledger.remove_lines(doc, step=self.step_id, lines=removed)
         if ctx.annotate_only:
             # --annotate-only: every decision is in the ledger (and the title/meta found are set), the
             # text stays whole, so thresholds can be tuned on one run
-            doc.annotate(step, applied=False)
+            doc.annotate(self.step_id, applied=False)
         else:
             doc.text = _join(out, lines)
         doc.annotate(
-            step,
+            self.step_id,
             lines=len(lines),
             kept_lines=len(out),
             kept_chars=sum(len(line.text) for line in out) / max(len(text), 1),

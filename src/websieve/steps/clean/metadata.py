@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import enum
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import regex
@@ -153,7 +154,7 @@ _BREADCRUMB = regex.compile(r"\s(?:>|›|»|/|\|)\s")
 
 
 def _tokens(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if len(w) > 2}
+    return {w for w in set(_WORD.findall(text.lower())) if len(w) > 2}
 
 
 def _title_score(text: str, copies: int, slug: set[str], body: set[str], distance: int) -> float:
@@ -211,9 +212,7 @@ def find_metadata(
 
     # title: what the page repeats, what the URL says, what the article talks about, just above it
     lowered = [s.lower() for s in stripped]
-    counts: dict[str, int] = {}
-    for key in lowered:
-        counts[key] = counts.get(key, 0) + 1
+    counts = Counter(lowered)
     if known_title:
         found.title = known_title.strip()
     else:
@@ -236,9 +235,7 @@ def find_metadata(
             found.title = stripped[best[1]]
     if found.title:
         key = found.title.lower()
-        for i, low in enumerate(lowered):
-            if low == key:
-                found.lines[i] = MetaKind.TITLE
+        found.lines.update((i, MetaKind.TITLE) for i, low in enumerate(lowered) if low == key)
 
     for i in header:
         if i in found.lines:

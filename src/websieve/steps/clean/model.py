@@ -17,7 +17,7 @@ were trained by ``tools/train_line_model.py`` on ``noisy-text/noisy-dev`` and sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,104 @@ class Passes:
         return self.second.predict(np.concatenate([features, context_features(p1)], axis=1))
 
 
+_CLIP = 8.0  # standardised inputs are clipped to ±_CLIP
+
+
+def _fold(net: Mlp, cols: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The input columns ``cols`` of ``net``'s first layer with the standardisation folded in: raw-space
+    clip bounds, then weights and bias such that ``clip(x) @ w + b`` equals the standardised product."""
+    mean, scale, w = net.mean[cols], net.scale[cols], net.weights[0][cols]
+    lo, hi = mean - _CLIP * scale, mean + _CLIP * scale
+    return lo, hi, (w / scale[:, None]).astype(np.float32), -((mean / scale) @ w).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fused:
+    """The members evaluated together: one product for all first layers, the deeper layers as one
+    batched product. Exact up to float rounding; built when the members share their standardisation of
+    the page features (models from tools/train_line_model.py do)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    first_w: np.ndarray  # (features, members * hidden)
+    first_b: np.ndarray
+    first_deep: tuple[tuple[np.ndarray, np.ndarray], ...]  # (members, in, out), (members, 1, out)
+    second_w: np.ndarray  # the page-feature part of the second passes' first layers
+    second_b: np.ndarray
+    ctx_lo: np.ndarray  # (members, 1, context features)
+    ctx_hi: np.ndarray
+    ctx_w: np.ndarray  # (members, context features, hidden)
+    second_deep: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+    @classmethod
+    def build(cls, members: tuple[Passes, ...]) -> _Fused | None:
+        n = len(FEATURE_NAMES)
+        nets = [m.first for m in members] + [m.second for m in members]
+        ref = members[0].first
+        shared = all(
+            np.array_equal(net.mean[:n], ref.mean) and np.array_equal(net.scale[:n], ref.scale)
+            for net in nets
+        )
+        shapes = {tuple(w.shape[1:] for w in m.first.weights) for m in members}
+        shapes2 = {tuple(w.shape[1:] for w in m.second.weights) for m in members}
+        if not shared or len(shapes) != 1 or len(shapes2) != 1:
+            return None
+        feats = slice(0, n)
+        first = [_fold(m.first, feats) for m in members]
+        second = [_fold(m.second, feats) for m in members]
+        ctx = [_fold(m.second, slice(n, None)) for m in members]
+
+        def deep(which: list[Mlp]) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+            return tuple(
+                (
+                    np.stack([net.weights[i] for net in which]),
+                    np.stack([net.biases[i][None] for net in which]),
+                )
+                for i in range(1, len(which[0].weights))
+            )
+
+        firsts = [m.first for m in members]
+        seconds = [m.second for m in members]
+        return cls(
+            lo=first[0][0],
+            hi=first[0][1],
+            first_w=np.concatenate([f[2] for f in first], axis=1),
+            first_b=np.concatenate([f[3] + net.biases[0] for f, net in zip(first, firsts, strict=True)]),
+            first_deep=deep(firsts),
+            second_w=np.concatenate([f[2] for f in second], axis=1),
+            second_b=np.concatenate(
+                [f[3] + c[3] + net.biases[0] for f, c, net in zip(second, ctx, seconds, strict=True)]
+            ),
+            ctx_lo=np.stack([c[0][None] for c in ctx]),
+            ctx_hi=np.stack([c[1][None] for c in ctx]),
+            ctx_w=np.stack([c[2] for c in ctx]),
+            second_deep=deep(seconds),
+        )
+
+    @staticmethod
+    def _rest(h: np.ndarray, k: int, deep: tuple[tuple[np.ndarray, np.ndarray], ...]) -> np.ndarray:
+        """Hidden units (n, k * hidden) through each member's deeper layers: logistic scores (n, k)."""
+        np.maximum(h, 0.0, out=h)
+        z = h.reshape(len(h), k, -1).transpose(1, 0, 2)  # (k, n, hidden)
+        last = len(deep) - 1
+        for i, (w, b) in enumerate(deep):
+            z = np.matmul(z, w) + b
+            if i < last:
+                np.maximum(z, 0.0, out=z)
+        out = np.clip(z[:, :, 0].T, -30.0, 30.0)
+        return np.asarray(1.0 / (1.0 + np.exp(-out)), dtype=np.float32)
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        k = len(self.ctx_w)
+        x = np.clip(features, self.lo, self.hi)
+        first = self._rest(x @ self.first_w + self.first_b, k, self.first_deep)
+        context = np.clip(context_features(first), self.ctx_lo, self.ctx_hi)  # (k, n, 16)
+        h = x @ self.second_w + self.second_b
+        h += np.matmul(context, self.ctx_w).transpose(1, 0, 2).reshape(len(x), -1)
+        out: np.ndarray = self._rest(h, k, self.second_deep).mean(axis=1, dtype=np.float32)
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class LineModel:
     """A few `Passes` trained from different seeds (their scores are averaged: steadier than one) and the
@@ -95,6 +193,10 @@ class LineModel:
 
     members: tuple[Passes, ...]
     threshold: float
+    _fused: _Fused | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fused", _Fused.build(self.members))
 
     @staticmethod
     def bundled_path() -> Path:
@@ -152,9 +254,15 @@ class LineModel:
         if len(features) == 0:
             return np.zeros(0, dtype=np.float32)
         with _one_blas_thread():
-            total = self.members[0].score(features)
-            for member in self.members[1:]:
-                total = total + member.score(features)
+            if self._fused is not None:
+                return self._fused.score(features)
+            # all members' first passes, then their context features in one go (the page's Python-side
+            # cost is paid once, not once per member)
+            first = np.stack([m.first.predict(features) for m in self.members], axis=1)
+            context = context_features(first)
+            total = self.members[0].second.predict(np.concatenate([features, context[0]], axis=1))
+            for j, member in enumerate(self.members[1:], start=1):
+                total = total + member.second.predict(np.concatenate([features, context[j]], axis=1))
         out: np.ndarray = (total / len(self.members)).astype(np.float32)
         return out
 

@@ -13,20 +13,24 @@ the web mostly writes in. They are signals for the line model, never rules on th
 
 from __future__ import annotations
 
+import bisect
 import enum
 import itertools
 import re
 from dataclasses import dataclass
 
 __all__ = [
+    "UI_WORDS",
     "IconKind",
     "Ligature",
     "find_ligatures",
     "has_ui_words",
     "label_words",
+    "ligature_hits",
     "strip_ligatures",
     "ui_phrase",
     "ui_prefix",
+    "ui_signals",
 ]
 
 
@@ -352,3 +356,52 @@ def has_ui_words(line: str, words: list[str] | None = None) -> bool:
     if any(map(_UI_KEYWORDS.__contains__, words)):
         return True
     return 1 < len(words) <= 40 and not _UI_PAIRS.isdisjoint(map(" ".join, itertools.pairwise(words)))
+
+
+# every word of every phrase above: a line with none of them has no interface phrase (most lines)
+UI_WORDS = (
+    frozenset(itertools.chain.from_iterable(p.split() for p in itertools.chain(_UI_SET, _UI_PAIRS)))
+    | _UI_KEYWORDS
+)
+_UI_FIRST = frozenset(p.split()[0] for p in _UI_SET)
+
+
+def ligature_hits(lines: list[str], among: list[int]) -> list[int]:
+    """The indices in ``among`` of the ``lines`` that hold an icon ligature (the names `find_ligatures`
+    finds), from one pass of each pattern over those lines joined by newlines.
+
+    >>> ligature_hits(["Home", "folder_openMoyen Orient", "le chat"], [1, 2])
+    [1]
+    """
+    if not among:
+        return []
+    chosen = [lines[i] for i in among]
+    starts = list(itertools.accumulate((len(t) + 1 for t in chosen[:-1]), initial=0))
+    text = "\n".join(chosen)
+    found: set[int] = set()
+    for pattern in (_UNDERSCORE_NAME, _GLUED_NAME):
+        for m in pattern.finditer(text):
+            if m[1] in _KIND_OF:
+                found.add(among[bisect.bisect_right(starts, m.start()) - 1])
+    return sorted(found)
+
+
+def ui_signals(line: str, words: list[str], *, ligature: bool) -> tuple[bool, bool, bool]:
+    """`ui_phrase`, `has_ui_words` and `ui_prefix` of ``line`` at once (``words``: its `label_words`;
+    ``ligature``: whether it holds an icon ligature), with a fast answer for the lines that hold no
+    interface word at all.
+
+    >>> ui_signals("Lire la suite", ["lire", "la", "suite"], ligature=False)
+    (True, True, False)
+    """
+    if not words:
+        return False, "©" in line, False
+    if ligature:
+        return ui_phrase(line, words), has_ui_words(line, words), len(words) <= 25 and ui_prefix(line, words)
+    if UI_WORDS.isdisjoint(words):
+        return False, "©" in line, False
+    return (
+        " ".join(words) in _UI_SET,
+        has_ui_words(line, words),
+        len(words) <= 25 and words[0] in _UI_FIRST and ui_prefix(line, words),
+    )

@@ -1,0 +1,126 @@
+"""Line features computed page-at-a-time must say what a plain line-by-line reading says.
+
+`features._text_rows` counts words, capitals, digits and stop words with a few numpy passes over a page's
+code points, and finds vocabulary signals with one regular-expression pass over the candidate lines; these
+tests hold it to the direct per-line reading on real pages and on hostile text (astral characters,
+combining marks, lone surrogates, control characters).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import orjson
+import regex
+import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import JSONL_DIR
+from websieve.steps.clean import features as F
+from websieve.steps.clean.vocab import (
+    find_ligatures,
+    has_ui_words,
+    label_words,
+    ligature_hits,
+    ui_phrase,
+    ui_prefix,
+    ui_signals,
+)
+
+_UPPER = regex.compile(r"\p{Lu}")
+_DIGIT = regex.compile(r"\d")
+_COUNTED = {  # column of `_SHAPE` -> how it turns back into a count
+    "log_words": 1,
+    "log_stops": 17,
+    "log_sentences": 14,
+    "log_separators": 23,
+}
+
+
+def _pages() -> list[str]:
+    with zstandard.open(JSONL_DIR / "noisy-dev-head40.jsonl.zst", "rt", encoding="utf-8") as fh:
+        return [orjson.loads(line)["text"] for line in fh]
+
+
+def _direct(s: str, stops: frozenset[str]) -> dict[str, int]:
+    """The counts of one line, read the plain way."""
+    words = F._WORD.findall(s)
+    return {
+        "log_words": len(words),
+        "log_stops": sum(w.lower() in stops for w in words),
+        "log_sentences": sum(c in F._SENT_CHARS for c in s),
+        "log_separators": sum(c in F._SEP_CHARS for c in s),
+        "digits": len(_DIGIT.findall(s)),
+        "word_chars": sum(map(len, words)),
+    }
+
+
+def _vectorised(rows: np.ndarray, i: int, length: int) -> dict[str, int]:
+    out = {name: round(math.expm1(float(rows[i, col]))) for name, col in _COUNTED.items()}
+    out["digits"] = round(float(rows[i, F._IDX["frac_digit"]]) * length)
+    out["word_chars"] = round(float(rows[i, F._IDX["frac_word_chars"]]) * length)
+    return out
+
+
+def _check_counts(lines: list[str], lang: str) -> None:
+    stripped = [s.strip() for s in lines if s.strip()]
+    if not stripped:
+        return
+    rows, words = F._text_rows(stripped, lang)
+    stops = F.stopwords(lang)
+    for i, s in enumerate(stripped):
+        assert _vectorised(rows, i, len(s)) == _direct(s, stops), s
+        # `label_words`, except that letters are found before lower-casing ("İ" stays one word); prose
+        # lines are not read word by word
+        expected = " ".join(re.findall(r"[^\W\d_]+", s)).lower().split() if len(s) < F._SLUG_CHARS else []
+        assert words[i] == expected, s
+
+
+def test_counts_match_a_direct_reading_on_real_pages() -> None:
+    for page in _pages():
+        _check_counts(page.split("\n"), "de")
+
+
+_HOSTILE = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),  # any encodable character, astral planes included
+        # lone surrogates, NUL, combining marks, emoji, CJK extension B, the counted punctuation
+        st.sampled_from(list("\ud800\udfff\x00\u0301\u093f\U0001f600\U00020000_©.!?|•/—,")),
+        st.sampled_from(["Ä", "é", "İ", "ß", "ǅ", "A", "a", "1", "٣"]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_HOSTILE, min_size=1, max_size=8))
+def test_counts_match_a_direct_reading_on_any_text(lines: list[str]) -> None:
+    _check_counts([s.replace("\n", " ") for s in lines], "en")
+
+
+def test_vocabulary_signals_match_the_line_by_line_functions() -> None:
+    checked = 0
+    for page in _pages():
+        stripped = [s.strip() for s in page.split("\n") if s.strip()]
+        rows, _ = F._text_rows(stripped, "fr")
+        for i, s in enumerate(stripped):
+            if len(s) >= F._SHORT:
+                continue
+            lw = label_words(s)
+            lig = ("_" in s or not s[0].isupper()) and bool(find_ligatures(s))
+            expected = [lig, ui_phrase(s, lw), has_ui_words(s, lw), len(lw) <= 25 and ui_prefix(s, lw)]
+            got = [bool(rows[i, F._IDX[k]]) for k in ("ligature", "ui_phrase", "ui_words", "ui_prefix")]
+            assert got == expected, s
+            checked += 1
+    assert checked > 1000
+
+
+def test_page_level_ligature_search_finds_what_the_line_search_finds() -> None:
+    lines = ["folder_openMoyen Orient", "Home", "starAJOUTER AUX FAVORIS", "the star of the show", "x_y"]
+    assert ligature_hits(lines, list(range(len(lines)))) == [0, 2]
+    assert ligature_hits(lines, [1, 3]) == []
+    assert ui_signals("Partager", ["partager"], ligature=False) == (True, True, False)
+    assert ui_signals("©", [], ligature=False) == (False, True, False)
