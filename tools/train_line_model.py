@@ -47,6 +47,7 @@ from websieve.document import Document  # noqa: E402
 from websieve.steps.base import StepContext  # noqa: E402
 from websieve.steps.clean.features import Line, context_features, line_features, split_lines  # noqa: E402
 from websieve.steps.clean.model import LineModel, Mlp, Passes  # noqa: E402
+from websieve.steps.clean.vocab import label_words, ui_prefix  # noqa: E402
 from websieve.steps.langid.fasttext import FastTextLangId  # noqa: E402
 
 _TOKEN = regex.compile(r"\w+")
@@ -73,6 +74,12 @@ def label_lines(lines: list[Line], ref: str | None, row: dict) -> tuple[np.ndarr
                 labels[i] = 1 if sum(g in grams for g in own) * 2 >= len(own) else 0
             else:
                 labels[i] = 1 if toks and tuple(toks) in ref_lines else 0
+    if RELABEL_PREFIXED:
+        # trafilatura keeps related-link teasers inside the article ("Lea también: …"); readers don't
+        for i, line in enumerate(lines):
+            words = label_words(line.text)
+            if labels[i] == 1 and len(words) <= 25 and ui_prefix(line.text, words):
+                labels[i] = 0
     collapsed = [" ".join(line.text.split()) for line in lines]
     for value, label in ((row.get("without"), 0), (row.get("with"), 1)):
         for snip in snippets(value):
@@ -93,6 +100,7 @@ def site_fold(url: str) -> int:
 
 HIDDEN = (64, 32)
 SNIPPET_WEIGHT = 1.0  # how much more a line labelled by a human snippet counts than one labelled by silver
+RELABEL_PREFIXED = False  # "Lesen Sie auch: …" lines are boilerplate whatever the silver text says
 
 
 def fit_mlp(x: np.ndarray, y: np.ndarray, seed: int, weight: np.ndarray | None = None) -> Mlp:
@@ -174,8 +182,14 @@ def main() -> None:
         default=1.0,
         help="weight of the lines a human snippet labelled (silver-labelled lines weigh 1)",
     )
+    parser.add_argument(
+        "--relabel-prefixed",
+        action="store_true",
+        help='label lines that start with an interface label ("Lesen Sie auch: …") boilerplate',
+    )
     args = parser.parse_args()
-    global HIDDEN, SNIPPET_WEIGHT
+    global HIDDEN, SNIPPET_WEIGHT, RELABEL_PREFIXED
+    RELABEL_PREFIXED = args.relabel_prefixed
     HIDDEN = tuple(int(x) for x in args.hidden.split(","))
     SNIPPET_WEIGHT = args.snippet_weight
     if not args.silver.exists():

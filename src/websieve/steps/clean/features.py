@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -43,14 +44,27 @@ _WORD = regex.compile(r"[\w\p{M}]+")
 _SENT_CHARS = frozenset(".!?。！？")
 _SEP_CHARS = frozenset("|•·›»>/\\–—")
 _URLISH = re.compile(r"https?://|www\.|\S@\S|\.(?:com|org|net|de|fr|html?)\b")
-_DATEISH = re.compile(
-    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b|"
-    r"\b(?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|d[ée][cz]|janv|févr|avr|juil|déc|"
-    r"ene|abr|ago|dic|sty|lut|kwi|maj|cze|lip|sie|wrz|paź|lis|gru)[a-zéûäôó]*\.?\s+\d|"
-    r"\d+\s+(?:min|minutes?|hours?|heures?|jours?|days?|weeks?|semaines?|mois|months?|ans?|années?|"
-    r"years?|stunden?|tagen?|wochen?|monaten?|jahren?|horas?|días?|meses|años?)\b|\bago\b|\bil y a\b|"
-    r"\bdepuis\b|\bvor\b|\bhace\b"
+# what dates look like (a line with a digit in it): numeric dates and years, month names before a day or
+# year, "3 days", "il y a", "vor", "ago". Three patterns tried in turn: one alternation starting with a
+# word boundary is scanned position by position and costs twice as much.
+_DATEISH = (
+    re.compile(
+        r"(?<!\w)(?:\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|(?:19|20)\d\d)\b|"
+        r"\d+\s+(?:min|minutes?|hours?|heures?|jours?|days?|weeks?|semaines?|mois|months?|ans?|années?|"
+        r"years?|stunden?|tagen?|wochen?|monaten?|jahren?|horas?|días?|meses|años?)\b"
+    ),
+    re.compile(
+        r"\b(?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|d[ée][cz]|janv|févr|avr|juil|déc|"
+        r"ene|abr|ago|dic|sty|lut|kwi|maj|cze|lip|sie|wrz|paź|lis|gru)[a-zéûäôó]*\.?\s+\d"
+    ),
+    re.compile(r"\bago\b|\bil y a\b|\bdepuis\b|\bvor\b|\bhace\b"),
 )
+
+
+def _dateish(low: str) -> bool:
+    return any(p.search(low) is not None for p in _DATEISH)
+
+
 _SENT_END = frozenset(".!?。！？…؟")
 _CLOSERS = "\"'”’»)]*"
 _OTHER_END = frozenset(",;|/-–—>»›+&")
@@ -220,30 +234,29 @@ def _vocab_rows(
     or an interface prefix counts there.
     """
     n = len(stripped)
-    out = np.zeros((n, 6), dtype=bool)
     short = [len(s) < _SHORT for s in stripped]
+    lows = [s.lower() for s in stripped]
     # an icon ligature hides in a line with an underscore name or one that starts in lower case
     maybe = [i for i, s in enumerate(stripped) if short[i] and ("_" in s or not s[0].isupper())]
-    lig = ligature_hits(stripped, maybe)
-    out[lig, 0] = True
-    lows = [s.lower() for s in stripped]
-    urlish = _URLISH.search
-    out[[i for i, s in enumerate(lows) if short[i] and ("." in s or "@" in s) and urlish(s)], 3] = True
-    dateish = _DATEISH.search
-    out[[i for i in np.flatnonzero(n_digit > 0).tolist() if short[i] and dateish(lows[i])], 4] = True
+    ligs = set(ligature_hits(stripped, maybe))
+    url = _URLISH.search
+    urlish = {i for i, s in enumerate(lows) if short[i] and ("." in s or "@" in s) and url(s)}
+    dateish = {i for i in np.flatnonzero(n_digit > 0).tolist() if short[i] and _dateish(lows[i])}
     # interface phrases: only lines holding an interface word (or a ligature) need a closer look
-    ligs = set(lig)
-    with_ui = sorted(ligs.union(i for i, w in enumerate(words) if short[i] and not UI_WORDS.isdisjoint(w)))
-    if with_ui:
-        out[np.ix_(with_ui, [1, 2, 5])] = [
-            ui_signals(stripped[i], words[i], ligature=i in ligs) for i in with_ui
-        ]
-    out[[i for i, s in enumerate(stripped) if short[i] and "©" in s], 2] = True
-    few_words = (nw <= 25).tolist()
-    for i in [i for i, is_short in enumerate(short) if not is_short]:
-        out[i, 3] = _URLISH.search(lows[i][:120]) is not None
-        out[i, 5] = few_words[i] and ui_prefix(stripped[i])
-    return out
+    ui: dict[int, tuple[bool, bool, bool]] = {}
+    for i, w in enumerate(words):
+        if short[i] and (i in ligs or not UI_WORDS.isdisjoint(w)):
+            ui[i] = ui_signals(stripped[i], w, ligature=i in ligs)
+    none = (False, False, False)
+    rows = []
+    for i, s in enumerate(stripped):
+        if short[i]:
+            phrase, ui_words, prefix = ui.get(i, none)
+            rows.append((i in ligs, phrase, ui_words or "©" in s, i in urlish, i in dateish, prefix))
+        else:  # prose: a URL near its start, an interface label before it
+            near = url(lows[i][:120]) is not None
+            rows.append((False, False, False, near, False, bool(nw[i] <= 25) and ui_prefix(s)))
+    return np.array(rows, dtype=bool).reshape(n, 6)
 
 
 def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[list[str]]]:
@@ -328,14 +341,11 @@ def _shape_rows(lines: list[Line], lang: str | None) -> tuple[np.ndarray, list[l
     n = len(lines)
     text_rows, words = _text_rows(stripped, lang)
     # position features: vectorised
-    counts: dict[str, int] = {}
-    first_seen: dict[str, int] = {}
-    for i, s in enumerate(stripped):
-        counts[s] = counts.get(s, 0) + 1
-        first_seen.setdefault(s, i)
+    counts = Counter(stripped)
+    first_seen = {s: i for i, s in reversed(list(enumerate(stripped)))}  # the earliest index wins
     lengths = np.fromiter(map(len, stripped), dtype=np.float64, count=n)
-    copies = np.fromiter((counts[s] for s in stripped), dtype=np.float64, count=n)
-    later = np.fromiter((first_seen[s] != i for i, s in enumerate(stripped)), dtype=bool, count=n)
+    copies = np.fromiter(map(counts.__getitem__, stripped), dtype=np.float64, count=n)
+    later = np.fromiter(map(first_seen.__getitem__, stripped), dtype=np.int64, count=n) != np.arange(n)
     block_start = np.fromiter((line.block_start for line in lines), dtype=bool, count=n)
     starts = np.flatnonzero(block_start | (np.arange(n) == 0))
     sizes = np.diff(np.append(starts, n))
