@@ -286,3 +286,21 @@ def test_annotate_only_records_every_removal_but_keeps_the_text() -> None:
     assert doc is not None and doc.text == text
     assert doc.annotations[CleanLines.step_id]["applied"] is False
     assert {r.reason for r in ctx.ledger.removed} >= {"boilerplate", "meta.title"}
+
+
+def test_a_doubted_lede_above_the_byline_is_kept(step: CleanLines) -> None:
+    """correctiv.org (noisy-dev): the model doubts the lede, which stands above the author and date lines;
+    the article's first long line follows them, so the lede stays in its place."""
+    row = next(r for r in _noisy_rows() if r["id"] == "trafilatura-eval/correctiv.org.zusage.html")
+    doc = Document(id="correctiv", url=str(row["url"]), text=str(row["text"]), lang="de")
+    ctx = StepContext.standalone()
+    out = step.apply(doc, ctx)
+    assert out is not None and out.text is not None
+    assert out.annotations[CleanLines.step_id]["rescued_lines"] >= 1
+    lede = out.text.index("Die AfD behauptet, nichts vom Versand einer Gratiszeitung")
+    assert lede < out.text.index("Vorweg: Die beteiligten AfD-Politiker")  # before the body, as on the page
+    flat = " ".join(out.text.split())
+    for snippet in _snippets(row["with"]):
+        assert " ".join(snippet.split()) in flat
+    for snippet in _snippets(row["without"]):
+        assert " ".join(snippet.split()) not in flat

@@ -247,16 +247,18 @@ def _vocab_rows(
     for i, w in enumerate(words):
         if short[i] and (i in ligs or not UI_WORDS.isdisjoint(w)):
             ui[i] = ui_signals(stripped[i], w, ligature=i in ligs)
-    none = (False, False, False)
-    rows = []
-    for i, s in enumerate(stripped):
-        if short[i]:
-            phrase, ui_words, prefix = ui.get(i, none)
-            rows.append((i in ligs, phrase, ui_words or "©" in s, i in urlish, i in dateish, prefix))
-        else:  # prose: a URL near its start, an interface label before it
-            near = url(lows[i][:120]) is not None
-            rows.append((False, False, False, near, False, bool(nw[i] <= 25) and ui_prefix(s)))
-    return np.array(rows, dtype=bool).reshape(n, 6)
+    out = np.zeros((n, 6), dtype=bool)
+    for col, hits in ((0, ligs), (3, urlish), (4, dateish)):
+        out[sorted(hits), col] = True
+    if ui:
+        at = list(ui)
+        out[np.ix_(at, [1, 2, 5])] = list(ui.values())
+    out[[i for i, s in enumerate(stripped) if short[i] and "©" in s], 2] = True
+    for i in [i for i, is_short in enumerate(short) if not is_short]:
+        # prose: a URL near its start, an interface label before it
+        out[i, 3] = url(lows[i][:120]) is not None
+        out[i, 5] = bool(nw[i] <= 25) and ui_prefix(stripped[i])
+    return out
 
 
 def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[list[str]]]:
