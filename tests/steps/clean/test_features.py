@@ -72,6 +72,8 @@ def _check_counts(lines: list[str], lang: str) -> None:
     rows, words = F._text_rows(stripped, lang)
     stops = F.stopwords(lang)
     for i, s in enumerate(stripped):
+        if len(s) > F._SAMPLE:  # read from a sample: see test_a_giant_line_is_read_from_a_sample
+            continue
         assert _vectorised(rows, i, len(s)) == _direct(s, stops), s
         # `label_words`, except that letters are found before lower-casing ("İ" stays one word); prose
         # lines are not read word by word
@@ -124,3 +126,19 @@ def test_page_level_ligature_search_finds_what_the_line_search_finds() -> None:
     assert ligature_hits(lines, [1, 3]) == []
     assert ui_signals("Partager", ["partager"], ligature=False) == (True, True, False)
     assert ui_signals("©", [], ligature=False) == (False, True, False)
+
+
+def test_a_giant_line_is_read_from_a_sample() -> None:
+    """A 10 MB line costs what its first `_SAMPLE` characters cost: shares come from the sample, counts are
+    scaled to the whole line, its length and last character are the real ones."""
+    giant = "Der Hund und die Katze schlafen im Haus von Anna. " * 200_000 + "Ende?"
+    rows, words = F._text_rows([giant, "Menu"], "de")
+    head, _ = F._text_rows([giant[: F._SAMPLE]], "de")
+    assert rows[0, F._IDX["log_chars"]] == np.float32(math.log1p(len(giant)))
+    for name in ("frac_word_chars", "frac_upper", "stop_ratio", "comma_per_word", "mean_word_len"):
+        assert rows[0, F._IDX[name]] == head[0, F._IDX[name]], name
+    words_in_sample = math.expm1(float(head[0, F._IDX["log_words"]]))
+    estimate = math.expm1(float(rows[0, F._IDX["log_words"]]))
+    assert abs(estimate / (words_in_sample * len(giant) / F._SAMPLE) - 1) < 0.01
+    assert rows[0, F._IDX["end_sentence"]] == 1  # the real last character, "?"
+    assert words == [[], ["menu"]]

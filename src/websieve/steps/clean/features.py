@@ -168,6 +168,7 @@ def guess_lang(lines: list[Line], *, max_words: int = 400) -> str | None:
     return lang if n >= 3 else None
 
 
+_SAMPLE = 1000  # counts on a longer line are estimated from its first _SAMPLE characters
 _SHORT = 160  # vocabulary signals are computed for lines shorter than this
 _SLUG_CHARS = 250  # lines as long as this are prose, not headlines: not compared with the URL slug
 
@@ -265,9 +266,19 @@ def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[
     """The features of each line that depend on its text alone (`_SHAPE` up to ``ui_prefix``), and the
     `label_words` of each line shorter than ``_SLUG_CHARS`` (an empty list for longer ones)."""
     n = len(stripped)
-    lengths = np.fromiter(map(len, stripped), dtype=np.int64, count=n)
+    full = np.fromiter(map(len, stripped), dtype=np.int64, count=n)
+    # a longer line is read from its first _SAMPLE characters and its counts scaled up: a 10 MB line
+    # costs what a paragraph costs
+    sampled = np.flatnonzero(full > _SAMPLE).tolist()
+    sample = stripped
+    if sampled:
+        sample = list(stripped)
+        for i in sampled:
+            sample[i] = stripped[i][:_SAMPLE]
+    lengths = np.minimum(full, _SAMPLE)
+    scale = full / lengths
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    joined = "\n".join(stripped)
+    joined = "\n".join(sample)
     cp, classes = _char_classes(joined)
     word = (classes & _C_WORD) != 0
     upper = (classes & _C_UPPER) != 0
@@ -290,8 +301,11 @@ def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[
     hist = np.bincount(line_of * 128 + classes, minlength=n * 128).reshape(n, 128)
     word_chars, n_upper, n_digit, n_sent, n_sep, n_comma = (hist @ _BITS_OF).T
     # first character, and last one before closing quotes and brackets
-    last_at = starts + np.fromiter((len(s.rstrip(_CLOSERS)) or len(s) for s in stripped), np.int64, n) - 1
+    last_at = starts + np.fromiter((len(s.rstrip(_CLOSERS)) or len(s) for s in sample), np.int64, n) - 1
     first_cls, last_cls, last_cp = classes[starts], classes[last_at], cp[last_at]
+    for i in sampled:  # their last character is past the sample
+        last = stripped[i].rstrip(_CLOSERS) or stripped[i]
+        last_cp[i], last_cls[i] = ord(last[-1]), _classify(last[-1])[0]
     letters = np.where((classes & _C_LETTER) != 0, cp, np.where(cp == 10, 10, 32)).astype(np.uint32)
     blanked = letters.tobytes().decode("utf-32-le", "surrogatepass").lower()
     # only shorter lines are read word by word (interface phrases, the URL slug): prose is skipped
@@ -299,13 +313,13 @@ def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[
         segment.split() if short else []
         for segment, short in zip(blanked.split("\n"), (lengths < _SLUG_CHARS).tolist(), strict=True)
     ]
-    vocab = _vocab_rows(stripped, label, nw, n_digit)
+    vocab = _vocab_rows(sample, label, nw, n_digit)
     safe_nw = np.maximum(nw, 1)
     safe_wc = np.maximum(word_chars, 1)
     rows = np.stack(
         [
-            np.log1p(lengths),
-            np.log1p(nw),
+            np.log1p(full),
+            np.log1p(nw * scale),
             np.minimum(word_chars / safe_nw, 20.0),
             np.isin(last_cp, _SENT_END_CP),
             last_cp == ord(":"),
@@ -318,16 +332,16 @@ def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[
             n_digit / lengths,
             n_upper / safe_wc,
             n_title / safe_nw,
-            np.log1p(n_sent),
+            np.log1p(n_sent * scale),
             n_comma / safe_nw,
             n_stop / safe_nw,
-            np.log1p(n_stop),
+            np.log1p(n_stop * scale),
             vocab[:, 0],
             vocab[:, 1],
             vocab[:, 2],
             vocab[:, 3],
             vocab[:, 4],
-            np.log1p(n_sep),
+            np.log1p(n_sep * scale),
             nw <= 1,
             nw <= 3,
             vocab[:, 5],
