@@ -155,7 +155,8 @@ class ShardLedger:
         step: str,
         lines: Iterable[tuple[int, str, str, float | None, float | None]],
     ) -> None:
-        """Many removed lines of one page at once: ``(line_no, line, reason, score, threshold)`` each."""
+        """Many removed lines of one page at once: a tuple ``(line_no, line, reason, score, threshold)``
+        each (built straight into `RemovedLine` rows, without a per-row check: pass exactly five)."""
         head = (doc.id, step)
         new = tuple.__new__  # a C call per line instead of RemovedLine(...)'s Python-level __new__
         self.removed.extend([new(RemovedLine, head + row) for row in lines])

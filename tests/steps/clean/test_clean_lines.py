@@ -304,3 +304,21 @@ def test_a_doubted_lede_above_the_byline_is_kept(step: CleanLines) -> None:
         assert " ".join(snippet.split()) in flat
     for snippet in _snippets(row["without"]):
         assert " ".join(snippet.split()) not in flat
+
+
+def test_the_lede_rescue_never_takes_back_a_chrome_line(step: CleanLines) -> None:
+    """A sentence behind an icon ligature is chrome (icon_label); the lede rescue must not revive it, and
+    a page whose only other line is its title still keeps something (the fallback)."""
+    title = (
+        "The committee met on Tuesday in the town hall and agreed on the budget for the next two years "
+        "after a long debate."
+    )
+    chrome = (
+        "starThe mayor said on Monday that the council would publish the full minutes of the meeting "
+        "next week, he said."
+    )
+    doc = step.apply(
+        Document(id="x", lang="en", title=title, text=chrome + "\n" + title), StepContext.standalone()
+    )
+    assert doc is not None and doc.text
+    assert doc.annotations[CleanLines.step_id]["rescued_lines"] == 0

@@ -142,3 +142,18 @@ def test_a_giant_line_is_read_from_a_sample() -> None:
     assert abs(estimate / (words_in_sample * len(giant) / F._SAMPLE) - 1) < 0.01
     assert rows[0, F._IDX["end_sentence"]] == 1  # the real last character, "?"
     assert words == [[], ["menu"]]
+
+
+def test_lines_without_words_have_no_commas_per_word() -> None:
+    rows, _ = F._text_rows([",", ", , ,", "—,—", "a, b"], "en")
+    assert rows[:3, F._IDX["comma_per_word"]].tolist() == [0.0, 0.0, 0.0]
+    assert rows[3, F._IDX["comma_per_word"]] == 0.5
+
+
+def test_a_page_wider_than_a_chunk_reads_like_its_pieces() -> None:
+    """Pages are read in chunks of `_CHUNK` characters: the rows must not depend on where a chunk ends."""
+    lines = [f"Zeile {i}: Der Hund und die Katze, wie immer." for i in range(F._CHUNK // 20)]
+    whole, words = F._text_rows(lines, "de")
+    pieces = [F._text_rows(lines[k : k + 500], "de") for k in range(0, len(lines), 500)]
+    assert np.array_equal(whole, np.concatenate([p[0] for p in pieces]))
+    assert words == [w for p in pieces for w in p[1]]

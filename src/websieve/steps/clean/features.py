@@ -15,6 +15,7 @@ scores of the neighbours, for the second pass.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -185,10 +186,6 @@ _C_NOT = (
 _C_SETS = ((_C_SENT, _SENT_CHARS), (_C_SEP, _SEP_CHARS), (_C_COMMA, ","))
 
 
-# which of the counted classes each 7-bit class value holds (for the per-line histogram in `_text_rows`)
-_BITS_OF = np.array(
-    [[(v >> b) & 1 for b in range(6)] for v in range(128)], dtype=np.int64
-)  # word, upper, digit, sentence end, separator, comma: bits 0..5 in that order
 _SENT_END_CP = np.array([ord(c) for c in _SENT_END], dtype=np.uint32)
 _OTHER_END_CP = np.array([ord(c) for c in _OTHER_END], dtype=np.uint32)
 
@@ -225,21 +222,19 @@ def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
     return cp, classes
 
 
-def _vocab_rows(
-    stripped: list[str], words: list[list[str]], nw: np.ndarray, n_digit: np.ndarray
-) -> np.ndarray:
+def _vocab_rows(lines: list[str], words: list[list[str]], nw: np.ndarray, n_digit: np.ndarray) -> np.ndarray:
     """Interface and vocabulary signals (ligature, ui_phrase, ui_words, urlish, dateish, ui_prefix) of
-    every line; ``words``: the `label_words` of each line (of each short line: ``_SLUG_CHARS``).
+    every (stripped, sampled) line; ``words``: the letter runs of each line shorter than ``_SLUG_CHARS``.
 
     Each test runs only on the lines that can pass it. Long lines are prose: only a URL near their start
     or an interface prefix counts there.
     """
-    n = len(stripped)
-    short = [len(s) < _SHORT for s in stripped]
-    lows = [s.lower() for s in stripped]
+    n = len(lines)
+    short = [len(s) < _SHORT for s in lines]
+    lows = [s.lower() if is_short else "" for s, is_short in zip(lines, short, strict=True)]
     # an icon ligature hides in a line with an underscore name or one that starts in lower case
-    maybe = [i for i, s in enumerate(stripped) if short[i] and ("_" in s or not s[0].isupper())]
-    ligs = set(ligature_hits(stripped, maybe))
+    maybe = [i for i, s in enumerate(lines) if short[i] and ("_" in s or not s[0].isupper())]
+    ligs = set(ligature_hits(lines, maybe))
     url = _URLISH.search
     urlish = {i for i, s in enumerate(lows) if short[i] and ("." in s or "@" in s) and url(s)}
     dateish = {i for i in np.flatnonzero(n_digit > 0).tolist() if short[i] and _dateish(lows[i])}
@@ -247,26 +242,49 @@ def _vocab_rows(
     ui: dict[int, tuple[bool, bool, bool]] = {}
     for i, w in enumerate(words):
         if short[i] and (i in ligs or not UI_WORDS.isdisjoint(w)):
-            ui[i] = ui_signals(stripped[i], w, ligature=i in ligs)
+            ui[i] = ui_signals(lines[i], w, ligature=i in ligs)
     out = np.zeros((n, 6), dtype=bool)
     for col, hits in ((0, ligs), (3, urlish), (4, dateish)):
         out[sorted(hits), col] = True
     if ui:
-        at = list(ui)
-        out[np.ix_(at, [1, 2, 5])] = list(ui.values())
-    out[[i for i, s in enumerate(stripped) if short[i] and "©" in s], 2] = True
+        out[np.ix_(list(ui), [1, 2, 5])] = list(ui.values())
+    out[[i for i, s in enumerate(lines) if short[i] and "©" in s], 2] = True
     for i in [i for i, is_short in enumerate(short) if not is_short]:
         # prose: a URL near its start, an interface label before it
-        out[i, 3] = url(lows[i][:120]) is not None
-        out[i, 5] = bool(nw[i] <= 25) and ui_prefix(stripped[i])
+        out[i, 3] = url(lines[i][:120].lower()) is not None
+        out[i, 5] = bool(nw[i] <= 25) and ui_prefix(lines[i])
     return out
+
+
+_CHUNK = 1 << 18  # characters of a page read in one go: bounds the per-character arrays' memory
+_COUNTED = (_C_WORD, _C_UPPER, _C_DIGIT, _C_SENT, _C_SEP, _C_COMMA)
 
 
 def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[list[str]]]:
     """The features of each line that depend on its text alone (`_SHAPE` up to ``ui_prefix``), and the
-    `label_words` of each line shorter than ``_SLUG_CHARS`` (an empty list for longer ones)."""
+    letter runs of each line shorter than ``_SLUG_CHARS`` (an empty list for longer ones: prose).
+
+    Lines are read in chunks of about ``_CHUNK`` characters, so a page of 20,000 long lines needs no more
+    memory than a few ordinary pages.
+    """
     n = len(stripped)
     full = np.fromiter(map(len, stripped), dtype=np.int64, count=n)
+    sampled = np.minimum(full, _SAMPLE)
+    ends = np.cumsum(sampled + 1)
+    cuts = [0]
+    while cuts[-1] < n:
+        base = int(ends[cuts[-1] - 1]) if cuts[-1] else 0
+        cuts.append(max(int(np.searchsorted(ends, base + _CHUNK, side="right")), cuts[-1] + 1))
+    parts = [_text_rows_chunk(stripped[a:b], full[a:b], lang) for a, b in itertools.pairwise(cuts)]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([p[0] for p in parts]), [w for p in parts for w in p[1]]
+
+
+def _text_rows_chunk(
+    stripped: list[str], full: np.ndarray, lang: str | None
+) -> tuple[np.ndarray, list[list[str]]]:
+    n = len(stripped)
     # a longer line is read from its first _SAMPLE characters and its counts scaled up: a 10 MB line
     # costs what a paragraph costs
     sampled = np.flatnonzero(full > _SAMPLE).tolist()
@@ -287,26 +305,31 @@ def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[
     at = np.flatnonzero(word_start)
     word_line = np.searchsorted(starts, at, side="right") - 1
     # a title-case word: a capital first and no other capital ("Paris", not "PARIS" or "iPhone")
-    word_id = np.cumsum(word_start) - 1
+    word_id = np.cumsum(word_start, dtype=np.int32) - 1
     capitals = np.bincount(word_id[word & upper], minlength=len(at))
     title = upper[at] & (capitals == 1)
     # the words themselves, lower-cased: everything else blanked, then one split (the runs `at` marks)
-    blank = np.where(word, cp, 32).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    space = np.uint32(32)
+    blank = np.where(word, cp, space).tobytes().decode("utf-32-le", "surrogatepass")
     words = blank.lower().split()
     is_stop = np.fromiter(map(stopwords(lang).__contains__, words), dtype=bool, count=len(words))
     per_word = np.stack([np.ones(len(at)), title, is_stop], axis=1) if len(at) else np.zeros((0, 3))
     nw, n_title, n_stop = (np.bincount(word_line, weights=per_word[:, k], minlength=n) for k in range(3))
-    # per-line counts of each class: a histogram of (line, class bits), then which bits each value has
-    line_of = np.repeat(np.arange(n), lengths + 1)[: len(classes)]
-    hist = np.bincount(line_of * 128 + classes, minlength=n * 128).reshape(n, 128)
-    word_chars, n_upper, n_digit, n_sent, n_sep, n_comma = (hist @ _BITS_OF).T
+    # per-line counts of each class: running sums read at the line ends
+    counts = []
+    for bit in _COUNTED:
+        running = np.zeros(len(classes) + 1, dtype=np.int32)
+        np.cumsum((classes & bit) != 0, dtype=np.int32, out=running[1:])
+        counts.append(running[starts + lengths] - running[starts])
+    word_chars, n_upper, n_digit, n_sent, n_sep, n_comma = counts
     # first character, and last one before closing quotes and brackets
     last_at = starts + np.fromiter((len(s.rstrip(_CLOSERS)) or len(s) for s in sample), np.int64, n) - 1
     first_cls, last_cls, last_cp = classes[starts], classes[last_at], cp[last_at]
     for i in sampled:  # their last character is past the sample
         last = stripped[i].rstrip(_CLOSERS) or stripped[i]
         last_cp[i], last_cls[i] = ord(last[-1]), _classify(last[-1])[0]
-    letters = np.where((classes & _C_LETTER) != 0, cp, np.where(cp == 10, 10, 32)).astype(np.uint32)
+    newline = cp == 10
+    letters = np.where((classes & _C_LETTER) != 0, cp, np.where(newline, np.uint32(10), space))
     blanked = letters.tobytes().decode("utf-32-le", "surrogatepass").lower()
     # only shorter lines are read word by word (interface phrases, the URL slug): prose is skipped
     label = [
@@ -327,13 +350,13 @@ def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[
             (last_cls & _C_DIGIT) != 0,
             (first_cls & _C_UPPER) != 0,
             (first_cls & _C_DIGIT) != 0,
-            [not s[0].isalnum() for s in stripped],
+            [not s[0].isalnum() for s in sample],
             word_chars / lengths,
             n_digit / lengths,
             n_upper / safe_wc,
             n_title / safe_nw,
             np.log1p(n_sent * scale),
-            n_comma / safe_nw,
+            np.where(nw > 0, n_comma / safe_nw, 0.0),  # no words, no commas per word
             n_stop / safe_nw,
             np.log1p(n_stop * scale),
             vocab[:, 0],

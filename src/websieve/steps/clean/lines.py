@@ -135,7 +135,8 @@ class CleanLines(Step[CleanLinesConfig]):
             for at, kind in found.lines.items():
                 reasons[at] = LineReason(f"meta.{kind.value}")
             _fill_meta(doc, found)
-            rescued += _rescue_lede(features, p, keep, reasons, threshold)
+        # (rescued_lines counts both rescues: next to a kept line, and the lede above the metadata)
+        rescued += _rescue_lede(features, p, keep, {**rules, **reasons}, threshold)
         fallback = False
         article = keep.copy()
         article[list(reasons)] = False
@@ -231,27 +232,32 @@ _SHORT_LINE = math.log1p(40)
 
 
 def _rescue_lede(
-    features: np.ndarray, p: np.ndarray, keep: np.ndarray, reasons: dict[int, LineReason], threshold: float
+    features: np.ndarray, p: np.ndarray, keep: np.ndarray, decided: dict[int, LineReason], threshold: float
 ) -> int:
     """Keep (in place) the lede the model doubted: a full sentence followed, within a few lines, by the
     article's first long kept line, with only metadata (byline, date) or short lines (photo credit) in
-    between. Cross-validated on noisy-dev it trades 0.001 of precision for 0.001 of recall on the
-    trafilatura pages with the shipped model (which learned most ledes itself; with the previous model it
-    added 0.1 point of F1). Returns how many lines it kept."""
+    between. ``decided``: the lines metadata or chrome rules already took, which are never rescued nor
+    count as the article. Cross-validated on noisy-dev it trades 0.001 of precision for 0.001 of recall
+    on the trafilatura pages with the shipped model (which learned most ledes itself; with the previous
+    model it added 0.1 point of F1). Returns how many lines it kept."""
     n = len(p)
     sentence = (features[:, _LOG_CHARS] >= _RESCUE_MIN_CHARS) & (features[:, _END_SENTENCE] > 0)
     long_kept = (keep[:n] & (features[:, _LOG_CHARS] >= _RESCUE_MIN_CHARS)).tolist()
     short = (features[:, _LOG_CHARS] <= _SHORT_LINE).tolist()
     rescued = 0
     for i in np.flatnonzero(sentence & ~keep[:n] & (p >= _LEDE_MIN_SCORE * threshold)).tolist():
-        if i in reasons:
+        if i in decided:
             continue
         for j in range(i + 1, min(n, i + 1 + _LEDE_LOOK)):
+            if j in decided:  # a byline, a date, a share button between the lede and the article
+                if decided[j].value.startswith("meta.") or short[j]:
+                    continue
+                break
             if long_kept[j]:
                 keep[i] = True
                 rescued += 1
                 break
-            if not (j in reasons or short[j]):
+            if not short[j]:
                 break
     return rescued
 

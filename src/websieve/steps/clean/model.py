@@ -128,7 +128,8 @@ class _Fused:
         )
         shapes = {tuple(w.shape[1:] for w in m.first.weights) for m in members}
         shapes2 = {tuple(w.shape[1:] for w in m.second.weights) for m in members}
-        if not shared or len(shapes) != 1 or len(shapes2) != 1:
+        deep_enough = all(len(net.weights) >= 2 for net in nets)  # `_rest` starts with a hidden layer
+        if not shared or not deep_enough or len(shapes) != 1 or len(shapes2) != 1:
             return None
         feats = slice(0, n)
         first = [_fold(m.first, feats) for m in members]
