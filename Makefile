@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/websieve run --preset default --input $(DEMO_INPUTS) --output runs/demo
+	$(BIN)/websieve run --preset default --input $(DEMO_INPUTS) --output runs/demo --overwrite
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
