@@ -35,6 +35,8 @@ from websieve.steps.clean.features import (
 
 __all__ = ["LineModel", "Mlp", "Passes"]
 
+_CLIP = 8.0  # standardised inputs are clipped to ±_CLIP: far outside what training saw
+
 
 @dataclass(frozen=True, slots=True)
 class Mlp:
@@ -48,8 +50,8 @@ class Mlp:
     def predict(self, x: np.ndarray) -> np.ndarray:
         # clipped: a value far outside what training saw must not swing the whole network
         h = (x - self.mean) / self.scale
-        np.minimum(h, 8.0, out=h)
-        np.maximum(h, -8.0, out=h)
+        np.minimum(h, _CLIP, out=h)
+        np.maximum(h, -_CLIP, out=h)
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             h = h @ w + b
@@ -82,13 +84,6 @@ class Passes:
 
     first: Mlp
     second: Mlp
-
-    def score(self, features: np.ndarray) -> np.ndarray:
-        p1 = self.first.predict(features)
-        return self.second.predict(np.concatenate([features, context_features(p1)], axis=1))
-
-
-_CLIP = 8.0  # standardised inputs are clipped to ±_CLIP
 
 
 def _fold(net: Mlp, cols: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
