@@ -327,7 +327,7 @@ def _text_rows_chunk(
     first_cls, last_cls, last_cp = classes[starts], classes[last_at], cp[last_at]
     for i in sampled:  # their last character is past the sample
         last = stripped[i].rstrip(_CLOSERS) or stripped[i]
-        last_cp[i], last_cls[i] = ord(last[-1]), _classify(last[-1])[0]
+        last_cp[i], last_cls[i] = ord(last[-1]), _char_classes(last[-1])[1][0]
     newline = cp == 10
     letters = np.where((classes & _C_LETTER) != 0, cp, np.where(newline, np.uint32(10), space))
     blanked = letters.tobytes().decode("utf-32-le", "surrogatepass").lower()
