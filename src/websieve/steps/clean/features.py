@@ -62,6 +62,14 @@ _DATEISH = (
 )
 
 
+# what every `_URLISH` match contains: most lines hold none of it and skip the regular expression
+_URL_PARTS = ("://", "www.", "@", ".com", ".org", ".net", ".de", ".fr", ".htm")  # "://" needs a "." too
+
+
+def _may_be_url(low: str) -> bool:
+    return any(part in low for part in _URL_PARTS)
+
+
 def _dateish(low: str) -> bool:
     return any(p.search(low) is not None for p in _DATEISH)
 
@@ -236,7 +244,9 @@ def _vocab_rows(lines: list[str], words: list[list[str]], nw: np.ndarray, n_digi
     maybe = [i for i, s in enumerate(lines) if short[i] and ("_" in s or not s[0].isupper())]
     ligs = set(ligature_hits(lines, maybe))
     url = _URLISH.search
-    urlish = {i for i, s in enumerate(lows) if short[i] and ("." in s or "@" in s) and url(s)}
+    urlish = {
+        i for i, s in enumerate(lows) if short[i] and ("." in s or "@" in s) and _may_be_url(s) and url(s)
+    }
     dateish = {i for i in np.flatnonzero(n_digit > 0).tolist() if short[i] and _dateish(lows[i])}
     # interface phrases: only lines holding an interface word (or a ligature) need a closer look
     ui: dict[int, tuple[bool, bool, bool]] = {}

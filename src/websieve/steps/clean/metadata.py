@@ -154,7 +154,7 @@ _BREADCRUMB = regex.compile(r"\s(?:>|›|»|/|\|)\s")
 
 
 def _tokens(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if len(w) > 2}
+    return {w.lower() for w in set(_WORD.findall(text)) if len(w) > 2}
 
 
 def _title_score(text: str, copies: int, slug: set[str], body: set[str], distance: int) -> float:
