@@ -420,14 +420,16 @@ def _shape_rows(lines: list[Line], lang: str | None) -> tuple[np.ndarray, list[l
     return np.concatenate([text_rows, position.astype(np.float32)], axis=1), words
 
 
-def _window_mean(cols: np.ndarray, w: int) -> np.ndarray:
-    """Mean of ``cols`` (one column or several side by side) over rows [i-w, i+w], clipped at the edges."""
+def _window_means(cols: np.ndarray, widths: tuple[int, ...]) -> np.ndarray:
+    """Means of ``cols`` (one column or several side by side) over rows [i-w, i+w] for each ``w`` in
+    ``widths``, clipped at the edges, from one running sum: (len(widths), *cols.shape)."""
     n = len(cols)
-    csum = np.concatenate((np.zeros((1, *cols.shape[1:])), np.cumsum(cols, axis=0, dtype=np.float64)), axis=0)
-    idx = np.arange(n)
-    lo = np.maximum(idx - w, 0)
-    hi = np.minimum(idx + w + 1, n)
-    count = (hi - lo).reshape((n,) + (1,) * (cols.ndim - 1))
+    csum = np.zeros((n + 1, *cols.shape[1:]), dtype=np.float64)
+    np.cumsum(cols, axis=0, dtype=np.float64, out=csum[1:])
+    reach = np.array(widths)[:, None]
+    idx = np.arange(n)[None, :]
+    lo, hi = np.maximum(idx - reach, 0), np.minimum(idx + reach + 1, n)  # (widths, n)
+    count = (hi - lo).reshape(hi.shape + (1,) * (cols.ndim - 1))
     out: np.ndarray = ((csum[hi] - csum[lo]) / count).astype(np.float32)
     return out
 
@@ -499,7 +501,7 @@ def line_features(lines: list[Line], lang: str | None, url: str | None = None) -
     near = shape[:, [_IDX[name] for name in _CONTEXT_OF[:3]]]
     around = shape[:, [_IDX[name] for name in _CONTEXT_OF]]
     extra: list[np.ndarray] = [_shift(near, sign) for k in (1, 2) for sign in (k, -k)]
-    extra += [_window_mean(around, w) for w in (3, 8)]
+    extra += list(_window_means(around, (3, 8)))
     long_sentence = (shape[:, _IDX["log_chars"]] >= math.log1p(100)) & (shape[:, _IDX["end_sentence"]] > 0)
     prev_d, next_d = _distances(long_sentence)
     csum = np.cumsum(long_sentence)
@@ -515,7 +517,7 @@ def line_features(lines: list[Line], lang: str | None, url: str | None = None) -
     ui = np.maximum(shape[:, _IDX["ui_phrase"]], shape[:, _IDX["ui_prefix"]])
     ui_csum = np.cumsum(ui)
     columns += [np.minimum(ui_csum - ui, 10) / 10, np.minimum(ui_csum[-1] - ui_csum, 10) / 10]
-    columns.append(_window_mean(shape[:, _IDX["log_copies"]], 3))
+    columns.append(_window_means(shape[:, _IDX["log_copies"]], (3,))[0])
     columns += _slug_features(lines, words, url)
     extra.append(np.stack(columns, axis=1))
     return np.concatenate([shape, *extra], axis=1, dtype=np.float32)
@@ -565,13 +567,8 @@ def context_features(p: np.ndarray) -> np.ndarray:
     # neighbours: views into one zero-padded copy
     pad = np.zeros((n + 6, k), dtype=np.float32)
     pad[3 : n + 3] = q
-    # window means: one running sum, four windows
-    csum = np.zeros((n + 1, k), dtype=np.float64)
-    np.cumsum(q, axis=0, out=csum[1:])
-    reach = np.array([2, 5, 10, 20])[:, None]
-    idx = np.arange(n)[None, :]
-    lo, hi = np.maximum(idx - reach, 0), np.minimum(idx + reach + 1, n)  # (4, n)
-    windows = (csum[hi] - csum[lo]) / (hi - lo)[:, :, None]  # (4, n, k)
+    windows = _window_means(q, (2, 5, 10, 20))  # (4, n, k)
+    csum = np.cumsum(q, axis=0, dtype=np.float64)
     zero = np.zeros((1, k), dtype=np.float32)
     max_before = np.concatenate((zero, np.maximum.accumulate(q, axis=0)[:-1]))
     max_after = np.concatenate((np.maximum.accumulate(q[::-1], axis=0)[::-1][1:], zero))
@@ -592,7 +589,7 @@ def context_features(p: np.ndarray) -> np.ndarray:
             windows[2],
             max_before,
             max_after,
-            csum[:-1] / total,
+            (csum - q) / total,  # the score mass before the line
             windows[3],
             _run_lengths(q >= 0.5),
             rank,

@@ -211,6 +211,12 @@ _END_SENTENCE = FEATURE_NAMES.index("end_sentence")
 _RESCUE_MIN_CHARS = math.log1p(80)
 
 
+def _full_sentences(features: np.ndarray) -> np.ndarray:
+    """Lines of 80+ characters that end like a sentence: what the rescue rules may bring back."""
+    out: np.ndarray = (features[:, _LOG_CHARS] >= _RESCUE_MIN_CHARS) & (features[:, _END_SENTENCE] > 0)
+    return out
+
+
 def _rescue(features: np.ndarray, p: np.ndarray, keep: np.ndarray, threshold: float) -> int:
     """Keep (in place) a full sentence the model doubted when an article line stands right next to it.
 
@@ -218,7 +224,7 @@ def _rescue(features: np.ndarray, p: np.ndarray, keep: np.ndarray, threshold: fl
     lede under a headline, a paragraph between two images. Cross-validated on noisy-dev this adds 0.6 and
     0.9 points of F1. Returns how many lines it kept.
     """
-    sentence = (features[:, _LOG_CHARS] >= _RESCUE_MIN_CHARS) & (features[:, _END_SENTENCE] > 0)
+    sentence = _full_sentences(features)
     candidates = np.flatnonzero(sentence & ~keep & (p >= 0.3 * threshold))
     n = len(p)
     rescued = [i for i in candidates if keep[max(0, i - 2) : min(n, i + 3)].any()]
@@ -241,7 +247,7 @@ def _rescue_lede(
     on the trafilatura pages with the shipped model (which learned most ledes itself; with the previous
     model it added 0.1 point of F1). Returns how many lines it kept."""
     n = len(p)
-    sentence = (features[:, _LOG_CHARS] >= _RESCUE_MIN_CHARS) & (features[:, _END_SENTENCE] > 0)
+    sentence = _full_sentences(features)
     long_kept = (keep[:n] & (features[:, _LOG_CHARS] >= _RESCUE_MIN_CHARS)).tolist()
     short = (features[:, _LOG_CHARS] <= _SHORT_LINE).tolist()
     rescued = 0
