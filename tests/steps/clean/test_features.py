@@ -1,9 +1,10 @@
 """Line features computed page-at-a-time must say what a plain line-by-line reading says.
 
-`features._text_rows` counts words, capitals, digits and stop words with a few numpy passes over a page's
-code points, and finds vocabulary signals with one regular-expression pass over the candidate lines; these
-tests hold it to the direct per-line reading on real pages and on hostile text (astral characters,
-combining marks, lone surrogates, control characters).
+`features._text_rows` counts words, capitals, digits and stop words in one pass over a page's code points
+(the C extension `_linescan`, or its numpy reference `_scan_numpy` where it was not built), and finds
+vocabulary signals with one regular-expression pass over the candidate lines; these tests hold both
+backends to the direct per-line reading, and to each other, on real pages and on hostile text (astral
+characters, combining marks, lone surrogates, control characters).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 
 import numpy as np
 import orjson
+import pytest
 import regex
 import zstandard
 from hypothesis import given, settings
@@ -69,6 +71,16 @@ def _check_counts(lines: list[str], lang: str) -> None:
     stripped = [s.strip() for s in lines if s.strip()]
     if not stripped:
         return
+    compiled = F._c_scan
+    for scan in {compiled, None}:  # the compiled scan (when built), then the numpy one
+        F._c_scan = scan
+        try:
+            _check_counts_with(stripped, lang)
+        finally:
+            F._c_scan = compiled
+
+
+def _check_counts_with(stripped: list[str], lang: str) -> None:
     rows, words = F._text_rows(stripped, lang)
     stops = F.stopwords(lang)
     for i, s in enumerate(stripped):
@@ -101,6 +113,58 @@ _HOSTILE = st.text(
 @given(st.lists(_HOSTILE, min_size=1, max_size=8))
 def test_counts_match_a_direct_reading_on_any_text(lines: list[str]) -> None:
     _check_counts([s.replace("\n", " ") for s in lines], "en")
+
+
+def test_the_compiled_scan_is_built() -> None:
+    # the numpy path gives the same features, but the cleaner's speed target needs the C one
+    assert F.SCAN_BACKEND == "c", (
+        "websieve.steps.clean._linescan was not compiled: reinstall with a C compiler (make install)"
+    )
+
+
+def _same_scan(lines: list[str]) -> None:
+    assert F._c_scan is not None
+    counts, words, letters = F._scan(lines)
+    ref_counts, ref_words, ref_letters = F._scan_numpy(lines)
+    for col, name in enumerate(F._SCAN_COLUMNS):
+        assert counts[:, col].tolist() == ref_counts[:, col].tolist(), name
+    assert words == ref_words
+    assert letters == ref_letters
+
+
+def test_the_compiled_scan_matches_numpy_on_real_pages() -> None:
+    for page in _pages():
+        _same_scan([s.strip()[: F._SAMPLE] for s in page.split("\n") if s.strip()])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_HOSTILE.filter(lambda s: s != ""), min_size=1, max_size=8))
+def test_the_compiled_scan_matches_numpy_on_any_text(lines: list[str]) -> None:
+    _same_scan([s.replace("\n", " ") for s in lines])
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((["ok", ""], bytes(65536), 10, int), TypeError),  # an empty line
+        ((["ok"], bytes(10), 10, int), ValueError),  # a short class table
+        ((["ok"], bytes(65536), 0, int), ValueError),  # no sample
+    ],
+)
+def test_the_compiled_scan_refuses_bad_arguments(args: tuple, error: type[Exception]) -> None:
+    assert F._c_scan is not None
+    with pytest.raises(error):
+        F._c_scan(*args)
+
+
+def test_an_astral_class_error_propagates() -> None:
+    assert F._c_scan is not None
+
+    def broken(cp: int) -> int:
+        raise RuntimeError(f"no class for {cp}")
+
+    with pytest.raises(RuntimeError, match="no class"):
+        F._c_scan(["emoji \U0001f600"], F._bmp_table(), 10, broken)
 
 
 def test_vocabulary_signals_match_the_line_by_line_functions() -> None:

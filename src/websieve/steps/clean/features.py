@@ -20,6 +20,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -28,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import regex
 
-from websieve.steps.clean.vocab import UI_WORDS, label_words, ligature_hits, ui_prefix, ui_signals
+from websieve.steps.clean.vocab import label_words, ligature_hits, ui_candidate, ui_prefix, ui_signals
 
 __all__ = [
     "FEATURE_NAMES",
@@ -220,6 +221,11 @@ def _bmp_classes() -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def _bmp_table() -> bytes:
+    return _bmp_classes().tobytes()
+
+
 def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
     """The code points of ``text`` and their class bits."""
     cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -230,36 +236,43 @@ def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
     return cp, classes
 
 
-def _vocab_rows(lines: list[str], words: list[list[str]], nw: np.ndarray, n_digit: np.ndarray) -> np.ndarray:
+def _vocab_rows(
+    lines: list[str], words: list[list[str]], nw: np.ndarray, n_digit: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
     """Interface and vocabulary signals (ligature, ui_phrase, ui_words, urlish, dateish, ui_prefix) of
-    every (stripped, sampled) line; ``words``: the letter runs of each line shorter than ``_SLUG_CHARS``.
+    every (stripped, sampled) line; ``words``: the letter runs of each line shorter than ``_SLUG_CHARS``;
+    ``counts``: the lines' `_scan`.
 
     Each test runs only on the lines that can pass it. Long lines are prose: only a URL near their start
     or an interface prefix counts there.
     """
     n = len(lines)
-    short = [len(s) < _SHORT for s in lines]
-    lows = [s.lower() if is_short else "" for s, is_short in zip(lines, short, strict=True)]
+    is_short = np.fromiter(map(len, lines), dtype=np.int64, count=n) < _SHORT
+    short = is_short.tolist()
     # an icon ligature hides in a line with an underscore name or one that starts in lower case
-    maybe = [i for i, s in enumerate(lines) if short[i] and ("_" in s or not s[0].isupper())]
-    ligs = set(ligature_hits(lines, maybe))
+    maybe = np.flatnonzero(
+        is_short & ((counts[:, _K["underscore"]] != 0) | (counts[:, _K["first_upper"]] == 0))
+    )
+    ligs = set(ligature_hits(lines, maybe.tolist()))
     url = _URLISH.search
-    urlish = {
-        i for i, s in enumerate(lows) if short[i] and ("." in s or "@" in s) and _may_be_url(s) and url(s)
-    }
-    dateish = {i for i in np.flatnonzero(n_digit > 0).tolist() if short[i] and _dateish(lows[i])}
+    urlish = set()
+    for i in np.flatnonzero(is_short & (counts[:, _K["dot_or_at"]] != 0)).tolist():
+        low = lines[i].lower()
+        if _may_be_url(low) and url(low):
+            urlish.add(i)
+    dateish = {i for i in np.flatnonzero(is_short & (n_digit > 0)).tolist() if _dateish(lines[i].lower())}
     # interface phrases: only lines holding an interface word (or a ligature) need a closer look
     ui: dict[int, tuple[bool, bool, bool]] = {}
     for i, w in enumerate(words):
-        if short[i] and (i in ligs or not UI_WORDS.isdisjoint(w)):
+        if short[i] and (i in ligs or ui_candidate(w)):
             ui[i] = ui_signals(lines[i], w, ligature=i in ligs)
     out = np.zeros((n, 6), dtype=bool)
     for col, hits in ((0, ligs), (3, urlish), (4, dateish)):
         out[sorted(hits), col] = True
     if ui:
         out[np.ix_(list(ui), [1, 2, 5])] = list(ui.values())
-    out[[i for i, s in enumerate(lines) if short[i] and "©" in s], 2] = True
-    for i in [i for i, is_short in enumerate(short) if not is_short]:
+    out[is_short & (counts[:, _K["copyright"]] != 0), 2] = True
+    for i in np.flatnonzero(~is_short).tolist():
         # prose: a URL near its start, an interface label before it
         out[i, 3] = url(lines[i][:120].lower()) is not None
         out[i, 5] = bool(nw[i] <= 25) and ui_prefix(lines[i])
@@ -291,23 +304,33 @@ def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[
     return np.concatenate([p[0] for p in parts]), [w for p in parts for w in p[1]]
 
 
-def _text_rows_chunk(
-    stripped: list[str], full: np.ndarray, lang: str | None
-) -> tuple[np.ndarray, list[list[str]]]:
-    n = len(stripped)
-    # a longer line is read from its first _SAMPLE characters and its counts scaled up: a 10 MB line
-    # costs what a paragraph costs
-    sampled = np.flatnonzero(full > _SAMPLE).tolist()
-    sample = stripped
-    if sampled:
-        sample = list(stripped)
-        for i in sampled:
-            sample[i] = stripped[i][:_SAMPLE]
-    lengths = np.minimum(full, _SAMPLE)
-    scale = full / lengths
+# the columns of a scan's counts (`_scan_numpy`, and the C extension `_linescan`, which must agree)
+_SCAN_COLUMNS = (
+    "word_chars", "upper", "digit", "sent", "sep", "comma", "words", "title_words",
+    "first_class", "last_class", "last_cp", "first_not_alnum", "first_upper", "underscore", "copyright",
+    "dot_or_at",
+)  # fmt: skip
+_K = {name: i for i, name in enumerate(_SCAN_COLUMNS)}
+
+
+def _astral_class(cp: int) -> int:
+    return int(_classify(chr(cp))[0])
+
+
+def _scan_numpy(sample: list[str]) -> tuple[np.ndarray, str, str]:
+    """Per-line character counts of ``sample`` (non-empty lines), one row of `_SCAN_COLUMNS` each, and
+    two blanked copies of the lines: joined by a space with every non-word character a space (its
+    ``split()`` gives the words), and joined by a newline with every non-letter a space (`label_words`).
+
+    The reference for the C extension `_linescan.scan`, which computes the same in one pass; this is what
+    runs where the extension was not built.
+    """
+    n = len(sample)
+    lengths = np.fromiter(map(len, sample), dtype=np.int64, count=n)
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
     joined = "\n".join(sample)
     cp, classes = _char_classes(joined)
+    out = np.zeros((n, len(_SCAN_COLUMNS)), dtype=np.int32)
     word = (classes & _C_WORD) != 0
     upper = (classes & _C_UPPER) != 0
     word_start = word.copy()
@@ -318,35 +341,79 @@ def _text_rows_chunk(
     word_id = np.cumsum(word_start, dtype=np.int32) - 1
     capitals = np.bincount(word_id[word & upper], minlength=len(at))
     title = upper[at] & (capitals == 1)
-    # the words themselves, lower-cased: everything else blanked, then one split (the runs `at` marks)
-    space = np.uint32(32)
-    blank = np.where(word, cp, space).tobytes().decode("utf-32-le", "surrogatepass")
-    words = blank.lower().split()
-    is_stop = np.fromiter(map(stopwords(lang).__contains__, words), dtype=bool, count=len(words))
-    per_word = np.stack([np.ones(len(at)), title, is_stop], axis=1) if len(at) else np.zeros((0, 3))
-    nw, n_title, n_stop = (np.bincount(word_line, weights=per_word[:, k], minlength=n) for k in range(3))
+    out[:, _K["words"]] = np.bincount(word_line, minlength=n)
+    out[:, _K["title_words"]] = np.bincount(word_line, weights=title, minlength=n)
     # per-line counts of each class: running sums read at the line ends
-    counts = []
-    for bit in _COUNTED:
+    for bit, name in zip(_COUNTED, _SCAN_COLUMNS, strict=False):
         running = np.zeros(len(classes) + 1, dtype=np.int32)
         np.cumsum((classes & bit) != 0, dtype=np.int32, out=running[1:])
-        counts.append(running[starts + lengths] - running[starts])
-    word_chars, n_upper, n_digit, n_sent, n_sep, n_comma = counts
-    # first character, and last one before closing quotes and brackets
-    last_at = starts + np.fromiter((len(s.rstrip(_CLOSERS)) or len(s) for s in sample), np.int64, n) - 1
-    first_cls, last_cls, last_cp = classes[starts], classes[last_at], cp[last_at]
-    for i in sampled:  # their last character is past the sample
-        last = stripped[i].rstrip(_CLOSERS) or stripped[i]
-        last_cp[i], last_cls[i] = ord(last[-1]), _char_classes(last[-1])[1][0]
-    newline = cp == 10
-    letters = np.where((classes & _C_LETTER) != 0, cp, np.where(newline, np.uint32(10), space))
-    blanked = letters.tobytes().decode("utf-32-le", "surrogatepass").lower()
+        out[:, _K[name]] = running[starts + lengths] - running[starts]
+    out[:, _K["first_class"]] = classes[starts]
+    # the last character before closing quotes and brackets
+    last = [s.rstrip(_CLOSERS)[-1:] or s[-1] for s in sample]
+    out[:, _K["last_cp"]] = [ord(c) for c in last]
+    out[:, _K["last_class"]] = _char_classes("".join(last))[1]
+    out[:, _K["first_not_alnum"]] = [not s[0].isalnum() for s in sample]
+    out[:, _K["first_upper"]] = [s[0].isupper() for s in sample]
+    out[:, _K["underscore"]] = ["_" in s for s in sample]
+    out[:, _K["copyright"]] = ["©" in s for s in sample]
+    out[:, _K["dot_or_at"]] = ["." in s or "@" in s for s in sample]
+    space = np.uint32(32)
+    words = np.where(word, cp, space).tobytes().decode("utf-32-le", "surrogatepass")
+    letters = np.where((classes & _C_LETTER) != 0, cp, np.where(cp == 10, np.uint32(10), space))
+    return out, words, letters.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_ScanFn = Callable[[list[str], bytes, int, Callable[[int], int]], tuple[bytes, str, str]]
+_c_scan: _ScanFn | None
+try:
+    from websieve.steps.clean._linescan import scan as _c_scan
+except ImportError:  # not compiled (no C compiler where websieve was installed): the numpy path
+    _c_scan = None
+
+SCAN_BACKEND = "numpy" if _c_scan is None else "c"
+"""Which implementation reads the lines' characters: ``"c"`` (the compiled `_linescan`) or ``"numpy"``."""
+
+
+def _scan(sample: list[str]) -> tuple[np.ndarray, str, str]:
+    if _c_scan is None:
+        return _scan_numpy(sample)
+    raw, words, letters = _c_scan(sample, _bmp_table(), _SAMPLE, _astral_class)
+    return np.frombuffer(raw, dtype=np.int32).reshape(len(sample), len(_SCAN_COLUMNS)), words, letters
+
+
+def _text_rows_chunk(
+    stripped: list[str], full: np.ndarray, lang: str | None
+) -> tuple[np.ndarray, list[list[str]]]:
+    n = len(stripped)
+    # a longer line is read from its first _SAMPLE characters and its counts scaled up: a 10 MB line
+    # costs what a paragraph costs (its last character, for end_*, is the line's own)
+    sampled = np.flatnonzero(full > _SAMPLE).tolist()
+    sample = stripped
+    if sampled:
+        sample = list(stripped)
+        for i in sampled:
+            sample[i] = stripped[i][:_SAMPLE]
+    lengths = np.minimum(full, _SAMPLE)
+    scale = full / lengths
+    counts, blank, letters = _scan(sample)
+    if sampled:
+        counts = counts.copy()
+        ends = [stripped[i].rstrip(_CLOSERS)[-1:] or stripped[i][-1] for i in sampled]
+        counts[sampled, _K["last_cp"]] = [ord(c) for c in ends]
+        counts[sampled, _K["last_class"]] = _char_classes("".join(ends))[1]
+    word_chars, n_upper, n_digit, n_sent, n_sep, n_comma, nw, n_title = counts[:, :8].T
+    first_cls, last_cls, last_cp = counts[:, _K["first_class"]], counts[:, _K["last_class"]], counts[:, 10]
+    # the words themselves, lower-cased, for the stop words
+    words = blank.lower().split()
+    is_stop = np.fromiter(map(stopwords(lang).__contains__, words), dtype=bool, count=len(words))
+    n_stop = np.bincount(np.repeat(np.arange(n), nw), weights=is_stop, minlength=n)
     # only shorter lines are read word by word (interface phrases, the URL slug): prose is skipped
     label = [
         segment.split() if short else []
-        for segment, short in zip(blanked.split("\n"), (lengths < _SLUG_CHARS).tolist(), strict=True)
+        for segment, short in zip(letters.lower().split("\n"), (lengths < _SLUG_CHARS).tolist(), strict=True)
     ]
-    vocab = _vocab_rows(sample, label, nw, n_digit)
+    vocab = _vocab_rows(sample, label, nw, n_digit, counts)
     safe_nw = np.maximum(nw, 1)
     safe_wc = np.maximum(word_chars, 1)
     rows = np.stack(
@@ -360,7 +427,7 @@ def _text_rows_chunk(
             (last_cls & _C_DIGIT) != 0,
             (first_cls & _C_UPPER) != 0,
             (first_cls & _C_DIGIT) != 0,
-            [not s[0].isalnum() for s in sample],
+            counts[:, _K["first_not_alnum"]],
             word_chars / lengths,
             n_digit / lengths,
             n_upper / safe_wc,

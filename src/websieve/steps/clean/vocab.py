@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "UI_WORDS",
     "IconKind",
     "Ligature",
     "find_ligatures",
@@ -28,6 +27,7 @@ __all__ = [
     "label_words",
     "ligature_hits",
     "strip_ligatures",
+    "ui_candidate",
     "ui_phrase",
     "ui_prefix",
     "ui_signals",
@@ -358,12 +358,20 @@ def has_ui_words(line: str, words: list[str] | None = None) -> bool:
     return 1 < len(words) <= 40 and not _UI_PAIRS.isdisjoint(map(" ".join, itertools.pairwise(words)))
 
 
-# every word of every phrase above: a line with none of them has no interface phrase (most lines)
-UI_WORDS = (
-    frozenset(itertools.chain.from_iterable(p.split() for p in itertools.chain(_UI_SET, _UI_PAIRS)))
-    | _UI_KEYWORDS
-)
 _UI_FIRST = frozenset(p.split()[0] for p in _UI_SET)
+# a line can hold an interface phrase, keyword or pair only if it starts with a phrase's first word or
+# holds a keyword or a pair's first word: half the lines `UI_WORDS` lets through (it has "the", "la")
+_UI_CUES = _UI_KEYWORDS | frozenset(p.split()[0] for p in _UI_PAIRS)
+
+
+def ui_candidate(words: list[str]) -> bool:
+    """Whether a line whose `label_words` are ``words`` can have any `ui_signals` (its copyright sign
+    aside): when not, all three are False without looking closer.
+
+    >>> ui_candidate(["read", "more", "about", "it"]), ui_candidate(["the", "cat", "sleeps"])
+    (True, False)
+    """
+    return bool(words) and (words[0] in _UI_FIRST or not _UI_CUES.isdisjoint(words))
 
 
 def ligature_hits(lines: list[str], among: list[int]) -> list[int]:
@@ -398,7 +406,7 @@ def ui_signals(line: str, words: list[str], *, ligature: bool) -> tuple[bool, bo
         return False, "©" in line, False
     if ligature:
         return ui_phrase(line, words), has_ui_words(line, words), len(words) <= 25 and ui_prefix(line, words)
-    if UI_WORDS.isdisjoint(words):
+    if not ui_candidate(words):
         return False, "©" in line, False
     return (
         " ".join(words) in _UI_SET,

@@ -1,0 +1,196 @@
+/* One pass over a page's lines for the line features (websieve.steps.clean.features).
+ *
+ * `features._text_rows_chunk` needs, for every line, counts of character classes, its words, its first
+ * and last characters, and two "blanked" copies of the page (words only, letters only). In numpy that is
+ * some twenty passes over the page's code points plus a Python loop or two per line; here it is one loop
+ * in C. `features._scan_numpy` computes the same thing with numpy and is the reference: the tests compare
+ * the two on real pages, and websieve falls back to it where this extension was not built.
+ *
+ * scan(lines, table, sample, astral) -> (counts: bytes, words: str, letters: str)
+ *   lines   list of str, each non-empty (stripped lines)
+ *   table   bytes of 65536 class bits, one per BMP code point (features._bmp_classes)
+ *   sample  counts of a line are taken from its first `sample` code points
+ *   astral  callable(code point) -> class bits, for code points above U+FFFF
+ *   counts  int32, N_COLS per line (see the enum below), native byte order; the flags (underscore,
+ *           copyright sign, "." or "@") are read from the sample too
+ *   words   the sampled lines joined by a space, every non-word character a space
+ *   letters the sampled lines joined by "\n", every non-letter character a space
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* class bits: the same values as features._C_* */
+enum { C_WORD = 1, C_UPPER = 2, C_DIGIT = 4, C_SENT = 8, C_SEP = 16, C_COMMA = 32, C_LETTER = 64 };
+
+/* the columns of `counts`: the same order as features._SCAN_COLUMNS */
+enum {
+    K_WORD_CHARS, K_UPPER, K_DIGIT, K_SENT, K_SEP, K_COMMA, K_WORDS, K_TITLE,
+    K_FIRST_CLS, K_LAST_CLS, K_LAST_CP, K_FIRST_NOT_ALNUM, K_FIRST_UPPER, K_UNDERSCORE, K_COPYRIGHT,
+    K_DOT_OR_AT, N_COLS
+};
+
+static int is_closer(Py_UCS4 c) {
+    /* features._CLOSERS: "'”’»)]* */
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == 0xBB || c == ')' || c == ']' ||
+           c == '*';
+}
+
+static int class_of(Py_UCS4 c, const uint8_t *table, PyObject *astral, PyObject *cache) {
+    if (c <= 0xFFFF) return table[c];
+    PyObject *key = PyLong_FromUnsignedLong(c);
+    if (key == NULL) return -1;
+    PyObject *hit = PyDict_GetItemWithError(cache, key); /* borrowed */
+    long bits;
+    if (hit != NULL) {
+        bits = PyLong_AsLong(hit);
+    } else if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    } else {
+        PyObject *res = PyObject_CallOneArg(astral, key);
+        if (res == NULL) {
+            Py_DECREF(key);
+            return -1;
+        }
+        bits = PyLong_AsLong(res);
+        if (!(bits == -1 && PyErr_Occurred()) && PyDict_SetItem(cache, key, res) < 0) bits = -1;
+        Py_DECREF(res);
+    }
+    Py_DECREF(key);
+    if (bits == -1 && PyErr_Occurred()) return -1;
+    return (int)(bits & 0xFF);
+}
+
+static PyObject *scan(PyObject *self, PyObject *args) {
+    PyObject *lines, *astral;
+    Py_buffer table;
+    Py_ssize_t sample;
+    if (!PyArg_ParseTuple(args, "O!y*nO:scan", &PyList_Type, &lines, &table, &sample, &astral)) return NULL;
+    PyObject *cache = NULL, *counts = NULL, *words = NULL, *letters = NULL;
+    Py_UCS4 *wbuf = NULL, *lbuf = NULL;
+    if (table.len != 65536) {
+        PyErr_SetString(PyExc_ValueError, "scan: the class table must have 65536 entries");
+        goto fail;
+    }
+    if (sample < 1) {
+        PyErr_SetString(PyExc_ValueError, "scan: sample must be at least 1");
+        goto fail;
+    }
+    const uint8_t *tab = (const uint8_t *)table.buf;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(s) || PyUnicode_GET_LENGTH(s) == 0) {
+            PyErr_SetString(PyExc_TypeError, "scan: lines must be non-empty str");
+            goto fail;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        total += (len < sample ? len : sample) + 1;
+    }
+    if (n) total -= 1; /* separators between lines */
+    cache = PyDict_New();
+    counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int32_t) * N_COLS * n);
+    wbuf = PyMem_Malloc(sizeof(Py_UCS4) * (total + 1));
+    lbuf = PyMem_Malloc(sizeof(Py_UCS4) * (total + 1));
+    if (cache == NULL || counts == NULL || wbuf == NULL || lbuf == NULL) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto fail;
+    }
+    int32_t *out = (int32_t *)PyBytes_AS_STRING(counts);
+    memset(out, 0, sizeof(int32_t) * N_COLS * n);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PyList_GET_ITEM(lines, i);
+        int kind = PyUnicode_KIND(s);
+        const void *data = PyUnicode_DATA(s);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        Py_ssize_t m = len < sample ? len : sample;
+        int32_t *row = out + (Py_ssize_t)N_COLS * i;
+        if (i) {
+            wbuf[at] = ' ';
+            lbuf[at] = '\n';
+            at++;
+        }
+        int in_word = 0, title_first = 0, uppers = 0;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, j);
+            int cls = class_of(c, tab, astral, cache);
+            if (cls < 0) goto fail;
+            if (j == 0) row[K_FIRST_CLS] = cls;
+            if (cls & C_WORD) {
+                row[K_WORD_CHARS]++;
+                if (!in_word) {
+                    in_word = 1;
+                    row[K_WORDS]++;
+                    title_first = (cls & C_UPPER) != 0;
+                    uppers = 0;
+                }
+                if (cls & C_UPPER) uppers++;
+                wbuf[at] = c;
+            } else {
+                if (in_word && title_first && uppers == 1) row[K_TITLE]++;
+                in_word = 0;
+                wbuf[at] = ' ';
+            }
+            if (cls & C_UPPER) row[K_UPPER]++;
+            if (cls & C_DIGIT) row[K_DIGIT]++;
+            if (cls & C_SENT) row[K_SENT]++;
+            if (cls & C_SEP) row[K_SEP]++;
+            if (cls & C_COMMA) row[K_COMMA]++;
+            lbuf[at] = (cls & C_LETTER) ? c : ' ';
+            at++;
+            if (c < 0x80 ? (c == '_' || c == '.' || c == '@') : c == 0xA9) {
+                if (c == '_') row[K_UNDERSCORE] = 1;
+                else if (c == 0xA9) row[K_COPYRIGHT] = 1;
+                else row[K_DOT_OR_AT] = 1;
+            }
+        }
+        if (in_word && title_first && uppers == 1) row[K_TITLE]++;
+        /* over the whole line, not just the sample */
+        Py_UCS4 first = PyUnicode_READ(kind, data, 0);
+        row[K_FIRST_NOT_ALNUM] = !Py_UNICODE_ISALNUM(first);
+        row[K_FIRST_UPPER] = Py_UNICODE_ISUPPER(first) != 0;
+        Py_ssize_t end = len;
+        while (end > 0 && is_closer(PyUnicode_READ(kind, data, end - 1))) end--;
+        Py_UCS4 last = PyUnicode_READ(kind, data, (end ? end : len) - 1);
+        int last_cls = class_of(last, tab, astral, cache);
+        if (last_cls < 0) goto fail;
+        row[K_LAST_CLS] = last_cls;
+        row[K_LAST_CP] = (int32_t)last;
+    }
+    words = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, wbuf, at);
+    letters = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, lbuf, at);
+    if (words == NULL || letters == NULL) goto fail;
+    PyMem_Free(wbuf);
+    PyMem_Free(lbuf);
+    Py_DECREF(cache);
+    PyBuffer_Release(&table);
+    return Py_BuildValue("(NNN)", counts, words, letters);
+
+fail:
+    PyMem_Free(wbuf);
+    PyMem_Free(lbuf);
+    Py_XDECREF(cache);
+    Py_XDECREF(counts);
+    Py_XDECREF(words);
+    Py_XDECREF(letters);
+    PyBuffer_Release(&table);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS,
+     "scan(lines, table, sample, astral) -> (counts, words, letters): per-line character counts and the "
+     "blanked texts the line features need (see features._scan_numpy, the reference)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_linescan", "Per-line character counts for the line features, in one pass.", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__linescan(void) { return PyModule_Create(&module); }
