@@ -30,8 +30,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from noisy_scoring import DEV, Score, load_rows, score_gold, score_snippets
 from websieve.config import OnError, load_preset
 from websieve.document import Document
+from websieve.executors.collector import freeze_setup, own_process
 from websieve.pipeline import Pipeline
 from websieve.steps.base import StepContext
+from websieve.steps.clean.features import SCAN_BACKEND
 from websieve.steps.clean.lines import CleanLines
 
 CV = Path(__file__).resolve().parent / "_work" / "cv"
@@ -60,7 +62,15 @@ def main() -> None:
     parser.add_argument(
         "--set", action="append", default=[], help="config override, e.g. clean.lines.threshold=0.5"
     )
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="keep CPython's collector settings (by default the benchmark sets those of websieve's own "
+        "processes, as `websieve run` and its workers do: websieve.executors.collector)",
+    )
     args = parser.parse_args()
+    if not args.default_gc:
+        own_process()
     rows = load_rows(args.data)
     base = load_preset("clean-text").with_overrides(args.set)
     if args.cv:
@@ -79,6 +89,7 @@ def main() -> None:
     for f, cfg in configs.items():
         pipes[f] = Pipeline(cfg)
         pipes[f].setup()
+    freeze_setup()
 
     preds: dict[str, str | None] = {}
     langs: dict[str, str] = {}
@@ -139,8 +150,10 @@ def main() -> None:
         print(f"  {lang:<4} " + "; ".join(cells))
     n = len(rows)
     print(f"lines kept: {kept_lines}/{lines} ({kept_lines / max(lines, 1):.1%})")
+    gc_note = "CPython's default collector" if args.default_gc else "collector as in websieve's processes"
     print(
-        f"speed (1 core): line cleaner {n / clean_seconds:,.0f} docs/s; "
+        f"speed (1 core, {gc_note}, line scan: {SCAN_BACKEND}): "
+        f"line cleaner {n / clean_seconds:,.0f} docs/s; "
         "whole preset (normalize, langid, clean) "
         f"{n / total_seconds:,.0f} docs/s; mean page {sum(len(r['text']) for r in rows) / n / 1024:.1f} KiB"
     )

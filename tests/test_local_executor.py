@@ -1,4 +1,4 @@
-"""The local executor reports a dead worker instead of waiting for it forever."""
+"""The local executor reports a dead worker instead of waiting for it forever, and sets up its workers."""
 
 from __future__ import annotations
 
@@ -31,3 +31,19 @@ def test_a_dead_worker_is_an_error_not_a_hang() -> None:
 
 def test_results_come_back_when_no_worker_dies() -> None:
     assert sorted(run_local([Exits(0)] * 3, workers=2)) == [0, 0, 0]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A task that says how often its worker collects the young generation."""
+
+    def run(self, progress: ProgressFn | None) -> int:
+        import gc
+
+        return gc.get_threshold()[0]
+
+
+def test_workers_set_the_collector_of_an_owned_process() -> None:
+    from websieve.executors.collector import YOUNG_THRESHOLD
+
+    assert list(run_local([Threshold()], workers=1)) == [YOUNG_THRESHOLD]

@@ -14,6 +14,7 @@ import orjson
 
 from websieve._version import __version__
 from websieve.errors import DocumentError, UserError, WebsieveError
+from websieve.executors.collector import own_process
 
 __all__ = ["cli", "main"]
 
@@ -242,6 +243,8 @@ def validate_cmd(config_file: str, overrides: tuple[str, ...]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: runs the CLI and turns errors into one line and an exit code."""
+    if argv is None:  # the `websieve` program itself (not a test calling in): the process is ours
+        own_process()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="websieve", standalone_mode=False)
     except click.exceptions.Exit as exc:

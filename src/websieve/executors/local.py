@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from websieve.errors import WorkerError
+from websieve.executors.collector import own_process
 from websieve.executors.task import Task
 
 __all__ = ["LocalPool", "default_workers", "run_local"]
@@ -38,6 +39,7 @@ def default_workers() -> int:
 def _init_worker(progress: Any) -> None:
     global _progress_queue
     _progress_queue = progress
+    own_process()
 
 
 def _report(n: int) -> None:

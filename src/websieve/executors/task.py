@@ -17,6 +17,7 @@ import orjson
 
 from websieve.config import RunConfig
 from websieve.document import Document
+from websieve.executors.collector import freeze_setup
 from websieve.ledger.records import Fate, ShardLedger
 from websieve.ledger.store import write_shard_tables
 from websieve.pipeline import Pipeline
@@ -90,6 +91,7 @@ def pipeline_for(config: RunConfig, config_key: str) -> Pipeline:
     if pipe is None:
         pipe = _PIPELINES[config_key] = Pipeline(config)
         pipe.setup()
+        freeze_setup()  # models and vocabularies live as long as the process
     return pipe
 
 

@@ -263,9 +263,12 @@ def test_paragraph_breaks_survive_removed_lines(step: CleanLines) -> None:
     from websieve.steps.clean.features import split_lines
     from websieve.steps.clean.lines import _join
 
-    lines = split_lines("A\nB\n\nC\nD")
-    assert _join([lines[0], lines[3]], lines) == "A\n\nD"  # a blank line lay between them
-    assert _join([lines[2], lines[3]], lines) == "C\nD"
+    lines = split_lines("A\nB\n\nC\nD\n\n\nE\nF")
+    assert _join([0, 3], lines) == "A\n\nD"  # a blank line lay between them
+    assert _join([2, 3], lines) == "C\nD"
+    assert _join([0, 1, 4, 5], lines) == "A\nB\n\nE\nF"  # one break for two blank lines
+    assert _join([1, 5], lines) == "B\n\nF"  # C, D, E removed: still a break
+    assert _join([], lines) == ""
 
 
 def test_odd_urls_and_untagged_pages_are_cleaned_not_errors(step: CleanLines) -> None:

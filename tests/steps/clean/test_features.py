@@ -71,13 +71,13 @@ def _check_counts(lines: list[str], lang: str) -> None:
     stripped = [s.strip() for s in lines if s.strip()]
     if not stripped:
         return
-    compiled = F._c_scan
-    for scan in {compiled, None}:  # the compiled scan (when built), then the numpy one
-        F._c_scan = scan
+    compiled = F._c_scan, F._c_words
+    for use in {compiled, (None, None)}:  # the compiled scan (when built), then the numpy one
+        F._c_scan, F._c_words = use
         try:
             _check_counts_with(stripped, lang)
         finally:
-            F._c_scan = compiled
+            F._c_scan, F._c_words = compiled
 
 
 def _check_counts_with(stripped: list[str], lang: str) -> None:
@@ -132,6 +132,23 @@ def _same_scan(lines: list[str]) -> None:
     assert letters == ref_letters
 
 
+def test_stop_word_hashes_match_the_compiled_ones() -> None:
+    # "der", "die" and "und" are German stop words; their hashes are what the extension looks up
+    counts, label = F._c_words("der hund und die katze", "der hund und die katze", ["der hund und die katze"],
+                               F._stop_hashes("de"), 100)  # fmt: skip
+    assert np.frombuffer(counts, dtype=np.int32).tolist() == [3]
+    assert label == [["der", "hund", "und", "die", "katze"]]
+    assert F._word_hash("") == 0xCBF29CE484222325
+    assert len(F._stop_hashes("de")) == 8 * len(F.stopwords("de"))  # no two stop words share a hash
+
+
+def test_the_compiled_words_refuse_texts_that_do_not_line_up() -> None:
+    with pytest.raises(ValueError, match="different lengths"):
+        F._c_words("ab", "a", ["ab"], F._stop_hashes("en"), 10)
+    with pytest.raises(ValueError, match="longer"):
+        F._c_words("ab", "ab", ["abc"], F._stop_hashes("en"), 10)
+
+
 def test_the_compiled_scan_matches_numpy_on_real_pages() -> None:
     for page in _pages():
         _same_scan([s.strip()[: F._SAMPLE] for s in page.split("\n") if s.strip()])
@@ -141,6 +158,30 @@ def test_the_compiled_scan_matches_numpy_on_real_pages() -> None:
 @given(st.lists(_HOSTILE.filter(lambda s: s != ""), min_size=1, max_size=8))
 def test_the_compiled_scan_matches_numpy_on_any_text(lines: list[str]) -> None:
     _same_scan([s.replace("\n", " ") for s in lines])
+
+
+_LINES_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(list("\n\n\r\t \u00a0\u2028\u3000\x1c\x85\ud800")),
+        st.sampled_from(["a", "B", "é", "\U0001f600"]),
+    ),
+    max_size=80,
+)
+
+
+def test_the_compiled_split_matches_python_on_real_pages() -> None:
+    assert F._c_split is not None
+    for page in _pages():
+        assert F.split_lines(page) == F._split_lines_py(page)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES_TEXT)
+def test_the_compiled_split_matches_python_on_any_text(text: str) -> None:
+    lines = F.split_lines(text)
+    assert lines == F._split_lines_py(text)
+    assert all(type(line) is F.Line and line.stripped == line.text.strip() for line in lines)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-/* One pass over a page's lines for the line features (websieve.steps.clean.features).
+/* One pass over a page's lines for the line features (websieve.steps.clean.features), and the split of a
+ * page into its non-blank lines.
  *
  * `features._text_rows_chunk` needs, for every line, counts of character classes, its words, its first
  * and last characters, and two "blanked" copies of the page (words only, letters only). In numpy that is
@@ -181,7 +182,178 @@ fail:
     return NULL;
 }
 
+/* split(text, line_type) -> list of line_type(text, line_no, block_start, stripped): the non-blank lines
+ * of `text` (split at "\n"; blank: nothing left once str.strip() has run), as features.split_lines
+ * builds them. `line_type` is a tuple subclass of four fields (features.Line). */
+static PyObject *split(PyObject *self, PyObject *args) {
+    PyObject *text;
+    PyTypeObject *line_type;
+    if (!PyArg_ParseTuple(args, "UO!:split", &text, &PyType_Type, &line_type)) return NULL;
+    if (!PyType_IsSubtype(line_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "split: line_type must be a tuple subclass");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    Py_ssize_t start = 0, line_no = 0;
+    int blank = 1;
+    while (start <= len) {
+        Py_ssize_t end = start;
+        while (end < len && PyUnicode_READ(kind, data, end) != '\n') end++;
+        Py_ssize_t a = start, b = end;
+        while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) a++;
+        while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) b--;
+        if (a < b) {
+            PyObject *raw = PyUnicode_Substring(text, start, end);
+            PyObject *stripped = NULL;
+            if (raw != NULL) {
+                if (a == start && b == end) {
+                    stripped = Py_NewRef(raw);
+                } else {
+                    stripped = PyUnicode_Substring(text, a, b);
+                }
+            }
+            PyObject *no = PyLong_FromSsize_t(line_no);
+            PyObject *line = line_type->tp_alloc(line_type, 4);
+            if (raw == NULL || stripped == NULL || no == NULL || line == NULL) {
+                Py_XDECREF(raw);
+                Py_XDECREF(stripped);
+                Py_XDECREF(no);
+                Py_XDECREF(line);
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(line, 0, raw);
+            PyTuple_SET_ITEM(line, 1, no);
+            PyTuple_SET_ITEM(line, 2, Py_NewRef(blank ? Py_True : Py_False));
+            PyTuple_SET_ITEM(line, 3, stripped);
+            int failed = PyList_Append(out, line);
+            Py_DECREF(line);
+            if (failed) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            blank = 0;
+        } else {
+            blank = 1;
+        }
+        start = end + 1;
+        line_no++;
+    }
+    return out;
+}
+
+/* FNV-1a, 64 bits, one step per code point: features._word_hash computes the same in Python */
+static uint64_t word_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (Py_ssize_t j = a; j < b; j++) {
+        h ^= (uint64_t)PyUnicode_READ(kind, data, j);
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int sorted_contains(const uint64_t *table, Py_ssize_t n, uint64_t h) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (table[mid] < h) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && table[lo] == h;
+}
+
+/* words(low_words, low_letters, lines, stop_hashes, label_limit) -> (stop_counts: bytes, labels: list)
+ *   low_words, low_letters  scan()'s two blanked texts, lower-cased, of the same length as before
+ *   lines                   the lines given to scan() (their lengths place them in the texts)
+ *   stop_hashes             sorted uint64 word hashes of the stop words (features._stop_hashes)
+ *   label_limit             lines shorter than this get their letter runs as a list, longer ones []
+ *   stop_counts             int32 per line: its words (runs between whitespace) that are stop words
+ *   labels                  per line: the runs of low_letters (what str.split() gives on its segment) */
+static PyObject *words(PyObject *self, PyObject *args) {
+    PyObject *low_words, *low_letters, *lines;
+    Py_buffer stops;
+    Py_ssize_t label_limit;
+    if (!PyArg_ParseTuple(args, "UUO!y*n:words", &low_words, &low_letters, &PyList_Type, &lines, &stops,
+                          &label_limit))
+        return NULL;
+    PyObject *counts = NULL, *labels = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    Py_ssize_t total = PyUnicode_GET_LENGTH(low_words);
+    if (PyUnicode_GET_LENGTH(low_letters) != total || stops.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "words: texts of different lengths, or a bad hash table");
+        goto fail;
+    }
+    const uint64_t *table = (const uint64_t *)stops.buf;
+    Py_ssize_t n_stops = stops.len / 8;
+    counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int32_t) * n);
+    labels = PyList_New(n);
+    if (counts == NULL || labels == NULL) goto fail;
+    int32_t *out = (int32_t *)PyBytes_AS_STRING(counts);
+    int wk = PyUnicode_KIND(low_words), lk = PyUnicode_KIND(low_letters);
+    const void *wd = PyUnicode_DATA(low_words), *ld = PyUnicode_DATA(low_letters);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(s)) {
+            PyErr_SetString(PyExc_TypeError, "words: lines must be str");
+            goto fail;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        if (at + len > total) {
+            PyErr_SetString(PyExc_ValueError, "words: the lines are longer than the texts");
+            goto fail;
+        }
+        int32_t hits = 0;
+        Py_ssize_t j = at, end = at + len;
+        while (j < end) {
+            while (j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(wk, wd, j))) j++;
+            Py_ssize_t a = j;
+            while (j < end && !Py_UNICODE_ISSPACE(PyUnicode_READ(wk, wd, j))) j++;
+            if (j > a && sorted_contains(table, n_stops, word_hash(wk, wd, a, j))) hits++;
+        }
+        out[i] = hits;
+        PyObject *runs = PyList_New(0);
+        if (runs == NULL) goto fail;
+        PyList_SET_ITEM(labels, i, runs);
+        if (len < label_limit) {
+            j = at;
+            while (j < end) {
+                while (j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
+                Py_ssize_t a = j;
+                while (j < end && !Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
+                if (j > a) {
+                    PyObject *w = PyUnicode_Substring(low_letters, a, j);
+                    if (w == NULL || PyList_Append(runs, w) < 0) {
+                        Py_XDECREF(w);
+                        goto fail;
+                    }
+                    Py_DECREF(w);
+                }
+            }
+        }
+        at = end + 1; /* the separator */
+    }
+    PyBuffer_Release(&stops);
+    return Py_BuildValue("(NN)", counts, labels);
+
+fail:
+    Py_XDECREF(counts);
+    Py_XDECREF(labels);
+    PyBuffer_Release(&stops);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"words", words, METH_VARARGS,
+     "words(low_words, low_letters, lines, stop_hashes, label_limit) -> (stop_counts, labels): stop words "
+     "per line and the letter runs of the shorter lines, from scan()'s texts lower-cased."},
+    {"split", split, METH_VARARGS,
+     "split(text, line_type) -> the non-blank lines of text as line_type(text, line_no, block_start, "
+     "stripped) (see features.split_lines)."},
     {"scan", scan, METH_VARARGS,
      "scan(lines, table, sample, astral) -> (counts, words, letters): per-line character counts and the "
      "blanked texts the line features need (see features._scan_numpy, the reference)."},

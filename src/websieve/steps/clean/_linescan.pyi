@@ -1,7 +1,12 @@
-"""Per-line character counts for the line features, in one pass (C; see _linescan.c)."""
+"""A page split into lines, and per-line character counts for the line features (C; see _linescan.c)."""
 
 from collections.abc import Callable
+from typing import Any
 
 def scan(
     lines: list[str], table: bytes, sample: int, astral: Callable[[int], int], /
 ) -> tuple[bytes, str, str]: ...
+def split(text: str, line_type: type[Any], /) -> list[Any]: ...
+def words(
+    low_words: str, low_letters: str, lines: list[str], stop_hashes: bytes, label_limit: int, /
+) -> tuple[bytes, list[list[str]]]: ...

@@ -23,13 +23,25 @@ from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import regex
 
 from websieve.steps.clean.vocab import label_words, ligature_hits, ui_candidate, ui_prefix, ui_signals
+
+_ScanFn = Callable[[list[str], bytes, int, Callable[[int], int]], tuple[bytes, str, str]]
+_WordsFn = Callable[[str, str, list[str], bytes, int], tuple[bytes, list[list[str]]]]
+_c_scan: _ScanFn | None
+_c_split: Callable[[str, type[Any]], list[Any]] | None
+_c_words: _WordsFn | None
+try:
+    from websieve.steps.clean._linescan import scan as _c_scan
+    from websieve.steps.clean._linescan import split as _c_split
+    from websieve.steps.clean._linescan import words as _c_words
+except ImportError:  # not compiled (no C compiler where websieve was installed): the Python paths
+    _c_scan = _c_split = _c_words = None
 
 __all__ = [
     "FEATURE_NAMES",
@@ -87,16 +99,31 @@ class Line(NamedTuple):
     line_no: int
     block_start: bool
     """A blank line (or the start of the page) comes before it."""
+    stripped: str
+    """``text.strip()``: what the features and the metadata read (the output keeps ``text``)."""
 
 
 def split_lines(text: str) -> list[Line]:
-    """The non-blank lines of ``text``, with where they stand."""
+    """The non-blank lines of ``text``, with where they stand.
+
+    >>> [(line.line_no, line.block_start, line.stripped) for line in split_lines("  Home \\n\\nA line.")]
+    [(0, True, 'Home'), (2, True, 'A line.')]
+    """
+    if _c_split is not None:
+        lines: list[Line] = _c_split(text, Line)
+        return lines
+    return _split_lines_py(text)
+
+
+def _split_lines_py(text: str) -> list[Line]:
+    """`split_lines` in Python: the reference for the C extension's ``split``, and the fallback."""
     out: list[Line] = []
     new = tuple.__new__  # hundreds per page: a C call instead of Line(...)'s Python-level __new__
     blank = True
     for i, raw in enumerate(text.split("\n")):
-        if raw.strip():
-            out.append(new(Line, (raw, i, blank)))
+        stripped = raw.strip()
+        if stripped:
+            out.append(new(Line, (raw, i, blank, stripped)))
             blank = False
         else:
             blank = True
@@ -116,6 +143,21 @@ def _any_stopwords() -> frozenset[str]:
     # for an unknown language: the stop words of the languages most of the web is written in
     table = _stopword_table()
     return frozenset().union(*(table[k] for k in ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "ru")))
+
+
+def _word_hash(word: str) -> int:
+    """FNV-1a (64 bits, one step per code point) of ``word``: what the C extension's ``words`` looks up."""
+    h = 0xCBF29CE484222325
+    for ch in word:
+        h = ((h ^ ord(ch)) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+@lru_cache(maxsize=64)
+def _stop_hashes(lang: str | None) -> bytes:
+    """The sorted `_word_hash` values of ``stopwords(lang)``, as native uint64 (a 64-bit hash: two words
+    share one with a chance of about one in 10^17)."""
+    return np.array(sorted({_word_hash(w) for w in stopwords(lang)}), dtype=np.uint64).tobytes()
 
 
 def stopwords(lang: str | None) -> frozenset[str]:
@@ -364,13 +406,6 @@ def _scan_numpy(sample: list[str]) -> tuple[np.ndarray, str, str]:
     return out, words, letters.tobytes().decode("utf-32-le", "surrogatepass")
 
 
-_ScanFn = Callable[[list[str], bytes, int, Callable[[int], int]], tuple[bytes, str, str]]
-_c_scan: _ScanFn | None
-try:
-    from websieve.steps.clean._linescan import scan as _c_scan
-except ImportError:  # not compiled (no C compiler where websieve was installed): the numpy path
-    _c_scan = None
-
 SCAN_BACKEND = "numpy" if _c_scan is None else "c"
 """Which implementation reads the lines' characters: ``"c"`` (the compiled `_linescan`) or ``"numpy"``."""
 
@@ -404,15 +439,20 @@ def _text_rows_chunk(
         counts[sampled, _K["last_class"]] = _char_classes("".join(ends))[1]
     word_chars, n_upper, n_digit, n_sent, n_sep, n_comma, nw, n_title = counts[:, :8].T
     first_cls, last_cls, last_cp = counts[:, _K["first_class"]], counts[:, _K["last_class"]], counts[:, 10]
-    # the words themselves, lower-cased, for the stop words
-    words = blank.lower().split()
-    is_stop = np.fromiter(map(stopwords(lang).__contains__, words), dtype=bool, count=len(words))
-    n_stop = np.bincount(np.repeat(np.arange(n), nw), weights=is_stop, minlength=n)
-    # only shorter lines are read word by word (interface phrases, the URL slug): prose is skipped
-    label = [
-        segment.split() if short else []
-        for segment, short in zip(letters.lower().split("\n"), (lengths < _SLUG_CHARS).tolist(), strict=True)
-    ]
+    # the words, lower-cased, for the stop words; the letter runs of the shorter lines (interface phrases,
+    # the URL slug: prose is not read word by word)
+    low_blank, low_letters = blank.lower(), letters.lower()
+    if _c_words is not None and len(low_blank) == len(blank) and len(low_letters) == len(letters):
+        raw_stops, label = _c_words(low_blank, low_letters, sample, _stop_hashes(lang), _SLUG_CHARS)
+        n_stop: np.ndarray = np.frombuffer(raw_stops, dtype=np.int32)
+    else:  # no extension, or lower-casing moved characters ("İ" becomes two): word by word
+        words = low_blank.split()
+        is_stop = np.fromiter(map(stopwords(lang).__contains__, words), dtype=bool, count=len(words))
+        n_stop = np.bincount(np.repeat(np.arange(n), nw), weights=is_stop, minlength=n)
+        label = [
+            segment.split() if short else []
+            for segment, short in zip(low_letters.split("\n"), (lengths < _SLUG_CHARS).tolist(), strict=True)
+        ]
     vocab = _vocab_rows(sample, label, nw, n_digit, counts)
     safe_nw = np.maximum(nw, 1)
     safe_wc = np.maximum(word_chars, 1)
@@ -453,7 +493,7 @@ def _text_rows_chunk(
 
 def _shape_rows(lines: list[Line], lang: str | None) -> tuple[np.ndarray, list[list[str]]]:
     """`_SHAPE` of every line, and the `label_words` of each shorter than ``_SLUG_CHARS``."""
-    stripped = [line.text.strip() for line in lines]
+    stripped = [line.stripped for line in lines]
     n = len(lines)
     text_rows, words = _text_rows(stripped, lang)
     # position features: vectorised
@@ -641,7 +681,11 @@ def context_features(p: np.ndarray) -> np.ndarray:
     max_after = np.concatenate((np.maximum.accumulate(q[::-1], axis=0)[::-1][1:], zero))
     total = csum[-1].copy()
     total[total == 0] = 1.0
-    rank = np.argsort(np.argsort(-q, axis=0, kind="stable"), axis=0, kind="stable") / max(n - 1, 1)
+    # each line's place when the scores are sorted (ties in page order): the inverse of the sort's order
+    order = np.argsort(-q, axis=0, kind="stable")
+    places = np.empty_like(order)
+    places[order, np.arange(k)] = np.arange(n)[:, None]
+    rank = places / max(n - 1, 1)
     out = np.stack(
         [
             q,

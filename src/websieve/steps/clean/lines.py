@@ -29,6 +29,7 @@ and, for the model's decisions, the score and threshold.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -153,7 +154,7 @@ class CleanLines(Step[CleanLinesConfig]):
                 fallback = True
         # the decisions, then one ledger call: a page removes hundreds of lines
         seen: set[str] = set()
-        out: list[Line] = []
+        out: list[int] = []  # positions in `lines` of the kept lines
         removed: list[tuple[int, str, str, float | None, float | None]] = []
         kept, scores = keep.tolist(), probs.tolist()  # Python values: per-line numpy indexing is slow
         decided = {**rules, **reasons}  # metadata first, then the chrome rules
@@ -164,10 +165,10 @@ class CleanLines(Step[CleanLinesConfig]):
                 if not kept[i]:
                     removed.append((line.line_no, line.text, boilerplate, scores[i], threshold))
                     continue
-                key = line.text.strip()
+                key = line.stripped
                 if key not in seen:
                     seen.add(key)
-                    out.append(line)
+                    out.append(i)
                     continue
                 reason = LineReason.DUPLICATE
             removed.append((line.line_no, line.text, reason.value, scores[i], None))
@@ -182,7 +183,7 @@ class CleanLines(Step[CleanLinesConfig]):
             self.step_id,
             lines=len(lines),
             kept_lines=len(out),
-            kept_chars=sum(len(line.text) for line in out) / max(len(text), 1),
+            kept_chars=sum(len(lines[i].text) for i in out) / max(len(text), 1),
             mean_score=round(float(p.mean()), 4),
             unscored_lines=len(rest),
             fallback=fallback,
@@ -279,7 +280,7 @@ def _chrome_rules(lines: list[Line], features: np.ndarray, keep: np.ndarray) -> 
     n = len(lines)
     for hit in np.flatnonzero(keep & (features[:, _LIGATURE] > 0)):
         i = int(hit)
-        ligatures = find_ligatures(lines[i].text.strip())
+        ligatures = find_ligatures(lines[i].stripped)
         if ligatures and ligatures[0].start == 0:
             rules[i] = LineReason.ICON_LABEL
     for hit in np.flatnonzero(keep & (features[:, _UI_PHRASE] > 0)):
@@ -290,16 +291,16 @@ def _chrome_rules(lines: list[Line], features: np.ndarray, keep: np.ndarray) -> 
     return rules
 
 
-def _join(lines: list[Line], all_lines: list[Line]) -> str:
-    """The kept ``lines`` with a paragraph break wherever the page had a blank line between two of them
-    (also when the lines in between were removed), a line break otherwise."""
-    breaks = {line.line_no for line in all_lines if line.block_start}
+def _join(kept: list[int], lines: list[Line]) -> str:
+    """The kept lines (positions in ``lines``, in order) with a paragraph break wherever the page had a
+    blank line between two of them (also when the lines in between were removed), a line break otherwise.
+    """
+    block = list(itertools.accumulate(line.block_start for line in lines))  # each line's paragraph number
     parts: list[str] = []
     previous = -1
-    for line in lines:
+    for i in kept:
         if previous >= 0:
-            between = any(n in breaks for n in range(previous + 1, line.line_no + 1))
-            parts.append("\n\n" if between else "\n")
-        parts.append(line.text)
-        previous = line.line_no
+            parts.append("\n\n" if block[i] != block[previous] else "\n")
+        parts.append(lines[i].text)
+        previous = i
     return "".join(parts)

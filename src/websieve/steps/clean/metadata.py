@@ -199,7 +199,7 @@ def find_metadata(
     found = PageMetadata()
     if not lines:
         return found
-    stripped = [line.text.strip() for line in lines]
+    stripped = [line.stripped for line in lines]
     # the article starts at its first paragraph-like line (a kept headline or dateline comes before it)
     first = next((i for i in body if _paragraph_like(stripped[i])), body[0] if body else len(lines))
     last = body[-1] if body else -1
