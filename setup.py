@@ -13,7 +13,7 @@ setup(
             "websieve.steps.clean._linescan",
             sources=["src/websieve/steps/clean/_linescan.c"],
             optional=True,
-            extra_compile_args=["-O2"],
+            extra_compile_args=["-O3"],
         )
     ]
 )

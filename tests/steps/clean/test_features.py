@@ -80,8 +80,12 @@ def _check_counts(lines: list[str], lang: str) -> None:
             F._c_scan, F._c_words = compiled
 
 
+# slug words, some of them in every page and in the hostile alphabet
+_SLUG = frozenset({"a", "aa", "é", "ä", "der", "die", "und", "menu", "home", "news", "ǆ"})
+
+
 def _check_counts_with(stripped: list[str], lang: str) -> None:
-    rows, words = F._text_rows(stripped, lang)
+    rows, slug_hits = F._text_rows(stripped, lang, _SLUG)
     stops = F.stopwords(lang)
     for i, s in enumerate(stripped):
         if len(s) > F._SAMPLE:  # read from a sample: see test_a_giant_line_is_read_from_a_sample
@@ -89,8 +93,8 @@ def _check_counts_with(stripped: list[str], lang: str) -> None:
         assert _vectorised(rows, i, len(s)) == _direct(s, stops), s
         # `label_words`, except that letters are found before lower-casing ("İ" stays one word); prose
         # lines are not read word by word
-        expected = " ".join(re.findall(r"[^\W\d_]+", s)).lower().split() if len(s) < F._SLUG_CHARS else []
-        assert words[i] == expected, s
+        words = " ".join(re.findall(r"[^\W\d_]+", s)).lower().split() if len(s) < F._SLUG_CHARS else []
+        assert slug_hits[i] == len(_SLUG.intersection(words)), s
 
 
 def test_counts_match_a_direct_reading_on_real_pages() -> None:
@@ -132,21 +136,48 @@ def _same_scan(lines: list[str]) -> None:
     assert letters == ref_letters
 
 
-def test_stop_word_hashes_match_the_compiled_ones() -> None:
-    # "der", "die" and "und" are German stop words; their hashes are what the extension looks up
-    counts, label = F._c_words("der hund und die katze", "der hund und die katze", ["der hund und die katze"],
-                               F._stop_hashes("de"), 100)  # fmt: skip
-    assert np.frombuffer(counts, dtype=np.int32).tolist() == [3]
-    assert label == [["der", "hund", "und", "die", "katze"]]
+def _words(text: str, lines: list[str], *, slug: tuple[str, ...] = (), wanted: bytes | None = None) -> tuple:
+    assert F._c_words is not None
+    firsts, cues = F._ui_hashes()
+    slug_hashes = np.array([F._word_hash(w) for w in slug], dtype=np.uint64).tobytes()
+    return F._c_words(
+        text, text, lines, F._stop_hashes("de"), F._SLUG_CHARS, F._SHORT, firsts, cues, slug_hashes,
+        wanted if wanted is not None else bytes(len(lines)),
+    )  # fmt: skip
+
+
+def test_the_compiled_words_count_stop_words_slug_words_and_candidates() -> None:
+    # "der", "die" and "und" are German stop words; "lesen" starts interface phrases ("lesen sie auch")
+    text = "der hund und die katze\nlesen sie mehr\nhund hund katze"
+    counts, slug_hits, candidates, labels = _words(
+        text, ["der hund und die katze", "lesen sie mehr", "hund hund katze"], slug=("hund", "katze", "maus")
+    )
+    assert np.frombuffer(counts, dtype=np.int32).tolist() == [3, 0, 0]
+    assert np.frombuffer(slug_hits, dtype=np.int32).tolist() == [2, 0, 2]  # distinct slug words
+    assert list(candidates) == [0, 1, 0]
+    assert labels == [[], ["lesen", "sie", "mehr"], []]  # letter runs for candidates only
+    _, _, _, wanted = _words("a b\nc", ["a b", "c"], wanted=b"\x01\x00")
+    assert wanted == [["a", "b"], []]  # and for the lines asked for
     assert F._word_hash("") == 0xCBF29CE484222325
-    assert len(F._stop_hashes("de")) == 8 * len(F.stopwords("de"))  # no two stop words share a hash
+    table = np.frombuffer(F._stop_hashes("de"), dtype=np.uint64)
+    assert np.count_nonzero(table) == len(F.stopwords("de"))  # no two stop words share a hash
+    assert len(table) & (len(table) - 1) == 0  # a power of two
 
 
-def test_the_compiled_words_refuse_texts_that_do_not_line_up() -> None:
+def test_the_compiled_words_refuse_what_does_not_line_up() -> None:
+    assert F._c_words is not None
+    firsts, cues = F._ui_hashes()
+    stops = F._stop_hashes("en")
     with pytest.raises(ValueError, match="different lengths"):
-        F._c_words("ab", "a", ["ab"], F._stop_hashes("en"), 10)
+        F._c_words("ab", "a", ["ab"], stops, 10, 10, firsts, cues, b"", b"\0")
     with pytest.raises(ValueError, match="longer"):
-        F._c_words("ab", "ab", ["abc"], F._stop_hashes("en"), 10)
+        F._c_words("ab", "ab", ["abc"], stops, 10, 10, firsts, cues, b"", b"\0")
+    with pytest.raises(ValueError, match="bad hash table"):
+        F._c_words("ab", "ab", ["ab"], bytes(24), 10, 10, firsts, cues, b"", b"\0")  # 3 slots
+    with pytest.raises(ValueError, match="64 slug"):
+        F._c_words("ab", "ab", ["ab"], stops, 10, 10, firsts, cues, bytes(8 * 65), b"\0")
+    with pytest.raises(ValueError, match="wanted"):
+        F._c_words("ab", "ab", ["ab"], stops, 10, 10, firsts, cues, b"", b"")
 
 
 def test_the_compiled_scan_matches_numpy_on_real_pages() -> None:
@@ -237,7 +268,7 @@ def test_a_giant_line_is_read_from_a_sample() -> None:
     """A 10 MB line costs what its first `_SAMPLE` characters cost: shares come from the sample, counts are
     scaled to the whole line, its length and last character are the real ones."""
     giant = "Der Hund und die Katze schlafen im Haus von Anna. " * 200_000 + "Ende?"
-    rows, words = F._text_rows([giant, "Menu"], "de")
+    rows, slug_hits = F._text_rows([giant, "Menu"], "de", frozenset({"menu", "hund"}))
     head, _ = F._text_rows([giant[: F._SAMPLE]], "de")
     assert rows[0, F._IDX["log_chars"]] == np.float32(math.log1p(len(giant)))
     for name in ("frac_word_chars", "frac_upper", "stop_ratio", "comma_per_word", "mean_word_len"):
@@ -246,7 +277,7 @@ def test_a_giant_line_is_read_from_a_sample() -> None:
     estimate = math.expm1(float(rows[0, F._IDX["log_words"]]))
     assert abs(estimate / (words_in_sample * len(giant) / F._SAMPLE) - 1) < 0.01
     assert rows[0, F._IDX["end_sentence"]] == 1  # the real last character, "?"
-    assert words == [[], ["menu"]]
+    assert slug_hits.tolist() == [0, 1]  # prose is not compared with the slug
 
 
 def test_lines_without_words_have_no_commas_per_word() -> None:
@@ -258,7 +289,9 @@ def test_lines_without_words_have_no_commas_per_word() -> None:
 def test_a_page_wider_than_a_chunk_reads_like_its_pieces() -> None:
     """Pages are read in chunks of `_CHUNK` characters: the rows must not depend on where a chunk ends."""
     lines = [f"Zeile {i}: Der Hund und die Katze, wie immer." for i in range(F._CHUNK // 20)]
-    whole, words = F._text_rows(lines, "de")
-    pieces = [F._text_rows(lines[k : k + 500], "de") for k in range(0, len(lines), 500)]
+    slug = frozenset({"zeile", "hund"})
+    whole, slug_hits = F._text_rows(lines, "de", slug)
+    pieces = [F._text_rows(lines[k : k + 500], "de", slug) for k in range(0, len(lines), 500)]
     assert np.array_equal(whole, np.concatenate([p[0] for p in pieces]))
-    assert words == [w for p in pieces for w in p[1]]
+    assert np.array_equal(slug_hits, np.concatenate([p[1] for p in pieces]))
+    assert set(slug_hits.tolist()) == {2}

@@ -256,43 +256,70 @@ static uint64_t word_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b
     return h;
 }
 
-static int sorted_contains(const uint64_t *table, Py_ssize_t n, uint64_t h) {
-    Py_ssize_t lo = 0, hi = n;
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (table[mid] < h) lo = mid + 1;
-        else hi = mid;
+/* an open-addressing set of word hashes (features._stop_hashes): a power-of-two number of slots, linear
+ * probing from hash & (slots - 1), 0 for an empty slot */
+static int table_contains(const uint64_t *table, Py_ssize_t slots, uint64_t h) {
+    Py_ssize_t mask = slots - 1;
+    for (Py_ssize_t i = (Py_ssize_t)(h & (uint64_t)mask);; i = (i + 1) & mask) {
+        if (table[i] == h) return 1;
+        if (table[i] == 0) return 0;
     }
-    return lo < n && table[lo] == h;
 }
 
-/* words(low_words, low_letters, lines, stop_hashes, label_limit) -> (stop_counts: bytes, labels: list)
+static int valid_table(Py_buffer *b) {
+    Py_ssize_t slots = b->len / 8;
+    return b->len % 8 == 0 && slots > 0 && (slots & (slots - 1)) == 0;
+}
+
+/* words(low_words, low_letters, lines, stops, label_limit, short_limit, firsts, cues, slug, wanted)
+ *   -> (stop_counts: bytes, slug_hits: bytes, candidates: bytes, labels: list)
  *   low_words, low_letters  scan()'s two blanked texts, lower-cased, of the same length as before
  *   lines                   the lines given to scan() (their lengths place them in the texts)
- *   stop_hashes             sorted uint64 word hashes of the stop words (features._stop_hashes)
- *   label_limit             lines shorter than this get their letter runs as a list, longer ones []
+ *   stops, firsts, cues     word-hash sets (features._hash_set): the stop words, the first words of the
+ *                           interface phrases, the interface cue words
+ *   label_limit             only lines shorter than this are read letter run by letter run
+ *   short_limit             only lines shorter than this can be interface candidates
+ *   slug                    the hashes of the URL slug's words, at most 64, as plain uint64
+ *   wanted                  one byte per line: 1 to get its letter runs even if it is no candidate
  *   stop_counts             int32 per line: its words (runs between whitespace) that are stop words
- *   labels                  per line: the runs of low_letters (what str.split() gives on its segment) */
+ *   slug_hits               int32 per line: how many distinct slug words are among its letter runs
+ *   candidates              uint8 per line: a short line whose first letter run is in firsts or one of
+ *                           whose runs is in cues (vocab.ui_candidate)
+ *   labels                  per line: its letter runs (what str.split() gives on its segment of
+ *                           low_letters) for candidates and wanted lines shorter than label_limit, [] else */
 static PyObject *words(PyObject *self, PyObject *args) {
     PyObject *low_words, *low_letters, *lines;
-    Py_buffer stops;
-    Py_ssize_t label_limit;
-    if (!PyArg_ParseTuple(args, "UUO!y*n:words", &low_words, &low_letters, &PyList_Type, &lines, &stops,
-                          &label_limit))
+    Py_buffer stops, firsts, cues, slug, wanted;
+    Py_ssize_t label_limit, short_limit;
+    if (!PyArg_ParseTuple(args, "UUO!y*nny*y*y*y*:words", &low_words, &low_letters, &PyList_Type, &lines,
+                          &stops, &label_limit, &short_limit, &firsts, &cues, &slug, &wanted))
         return NULL;
-    PyObject *counts = NULL, *labels = NULL;
+    PyObject *counts = NULL, *slug_hits = NULL, *candidates = NULL, *labels = NULL;
     Py_ssize_t n = PyList_GET_SIZE(lines);
     Py_ssize_t total = PyUnicode_GET_LENGTH(low_words);
-    if (PyUnicode_GET_LENGTH(low_letters) != total || stops.len % 8) {
-        PyErr_SetString(PyExc_ValueError, "words: texts of different lengths, or a bad hash table");
+    if (PyUnicode_GET_LENGTH(low_letters) != total) {
+        PyErr_SetString(PyExc_ValueError, "words: texts of different lengths");
         goto fail;
     }
-    const uint64_t *table = (const uint64_t *)stops.buf;
-    Py_ssize_t n_stops = stops.len / 8;
+    if (!valid_table(&stops) || !valid_table(&firsts) || !valid_table(&cues)) {
+        PyErr_SetString(PyExc_ValueError, "words: a bad hash table (a power of two of uint64 slots)");
+        goto fail;
+    }
+    if (slug.len % 8 || slug.len > 64 * 8 || wanted.len != n) {
+        PyErr_SetString(PyExc_ValueError, "words: at most 64 slug hashes, and one wanted byte per line");
+        goto fail;
+    }
+    const uint64_t *stop_t = stops.buf, *first_t = firsts.buf, *cue_t = cues.buf, *slug_h = slug.buf;
+    Py_ssize_t stop_n = stops.len / 8, first_n = firsts.len / 8, cue_n = cues.len / 8, slug_n = slug.len / 8;
+    const uint8_t *want = wanted.buf;
     counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int32_t) * n);
+    slug_hits = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int32_t) * n);
+    candidates = PyBytes_FromStringAndSize(NULL, n);
     labels = PyList_New(n);
-    if (counts == NULL || labels == NULL) goto fail;
+    if (counts == NULL || slug_hits == NULL || candidates == NULL || labels == NULL) goto fail;
     int32_t *out = (int32_t *)PyBytes_AS_STRING(counts);
+    int32_t *hits_out = (int32_t *)PyBytes_AS_STRING(slug_hits);
+    uint8_t *cand_out = (uint8_t *)PyBytes_AS_STRING(candidates);
     int wk = PyUnicode_KIND(low_words), lk = PyUnicode_KIND(low_letters);
     const void *wd = PyUnicode_DATA(low_words), *ld = PyUnicode_DATA(low_letters);
     Py_ssize_t at = 0;
@@ -313,13 +340,35 @@ static PyObject *words(PyObject *self, PyObject *args) {
             while (j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(wk, wd, j))) j++;
             Py_ssize_t a = j;
             while (j < end && !Py_UNICODE_ISSPACE(PyUnicode_READ(wk, wd, j))) j++;
-            if (j > a && sorted_contains(table, n_stops, word_hash(wk, wd, a, j))) hits++;
+            if (j > a && table_contains(stop_t, stop_n, word_hash(wk, wd, a, j))) hits++;
         }
         out[i] = hits;
+        uint64_t seen = 0; /* the slug words found, one bit each */
+        int candidate = 0, first_run = 1;
+        if (len < label_limit) {
+            j = at;
+            while (j < end) {
+                while (j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
+                Py_ssize_t a = j;
+                while (j < end && !Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
+                if (j == a) continue;
+                uint64_t h = word_hash(lk, ld, a, j);
+                for (Py_ssize_t k = 0; k < slug_n; k++)
+                    if (slug_h[k] == h) seen |= (uint64_t)1 << k;
+                if (len < short_limit && !candidate)
+                    candidate = (first_run && table_contains(first_t, first_n, h)) ||
+                                table_contains(cue_t, cue_n, h);
+                first_run = 0;
+            }
+        }
+        int32_t distinct = 0;
+        for (; seen; seen &= seen - 1) distinct++;
+        hits_out[i] = distinct;
+        cand_out[i] = (uint8_t)candidate;
         PyObject *runs = PyList_New(0);
         if (runs == NULL) goto fail;
         PyList_SET_ITEM(labels, i, runs);
-        if (len < label_limit) {
+        if (len < label_limit && (candidate || want[i])) {
             j = at;
             while (j < end) {
                 while (j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
@@ -338,19 +387,29 @@ static PyObject *words(PyObject *self, PyObject *args) {
         at = end + 1; /* the separator */
     }
     PyBuffer_Release(&stops);
-    return Py_BuildValue("(NN)", counts, labels);
+    PyBuffer_Release(&firsts);
+    PyBuffer_Release(&cues);
+    PyBuffer_Release(&slug);
+    PyBuffer_Release(&wanted);
+    return Py_BuildValue("(NNNN)", counts, slug_hits, candidates, labels);
 
 fail:
     Py_XDECREF(counts);
+    Py_XDECREF(slug_hits);
+    Py_XDECREF(candidates);
     Py_XDECREF(labels);
     PyBuffer_Release(&stops);
+    PyBuffer_Release(&firsts);
+    PyBuffer_Release(&cues);
+    PyBuffer_Release(&slug);
+    PyBuffer_Release(&wanted);
     return NULL;
 }
 
 static PyMethodDef methods[] = {
     {"words", words, METH_VARARGS,
-     "words(low_words, low_letters, lines, stop_hashes, label_limit) -> (stop_counts, labels): stop words "
-     "per line and the letter runs of the shorter lines, from scan()'s texts lower-cased."},
+     "words(low_words, low_letters, lines, stops, label_limit, short_limit, firsts, cues, slug, wanted) -> "
+     "(stop_counts, slug_hits, candidates, labels): per line, from scan()'s texts lower-cased."},
     {"split", split, METH_VARARGS,
      "split(text, line_type) -> the non-blank lines of text as line_type(text, line_no, block_start, "
      "stripped) (see features.split_lines)."},

@@ -8,5 +8,15 @@ def scan(
 ) -> tuple[bytes, str, str]: ...
 def split(text: str, line_type: type[Any], /) -> list[Any]: ...
 def words(
-    low_words: str, low_letters: str, lines: list[str], stop_hashes: bytes, label_limit: int, /
-) -> tuple[bytes, list[list[str]]]: ...
+    low_words: str,
+    low_letters: str,
+    lines: list[str],
+    stops: bytes,
+    label_limit: int,
+    short_limit: int,
+    firsts: bytes,
+    cues: bytes,
+    slug: bytes,
+    wanted: bytes,
+    /,
+) -> tuple[bytes, bytes, bytes, list[list[str]]]: ...

@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
@@ -29,10 +29,20 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import regex
 
-from websieve.steps.clean.vocab import label_words, ligature_hits, ui_candidate, ui_prefix, ui_signals
+from websieve.steps.clean.vocab import (
+    UI_CUES,
+    UI_FIRST_WORDS,
+    label_words,
+    ligature_hits,
+    ui_prefix,
+    ui_signals,
+)
 
 _ScanFn = Callable[[list[str], bytes, int, Callable[[int], int]], tuple[bytes, str, str]]
-_WordsFn = Callable[[str, str, list[str], bytes, int], tuple[bytes, list[list[str]]]]
+_WordsFn = Callable[
+    [str, str, list[str], bytes, int, int, bytes, bytes, bytes, bytes],
+    tuple[bytes, bytes, bytes, list[list[str]]],
+]
 _c_scan: _ScanFn | None
 _c_split: Callable[[str, type[Any]], list[Any]] | None
 _c_words: _WordsFn | None
@@ -153,11 +163,30 @@ def _word_hash(word: str) -> int:
     return h
 
 
+def _hash_set(words: Iterable[str]) -> bytes:
+    """The `_word_hash` values of ``words`` as an open-addressing set of native uint64, what the C
+    extension's ``words`` looks words up in: a power-of-two number of slots (a quarter used), linear
+    probing from ``hash & (slots - 1)``, 0 in empty slots. A 64-bit hash: a word passes for one of
+    ``words`` it is not with a chance of about one in 10^17."""
+    hashes = sorted({_word_hash(w) for w in words} - {0})
+    slots = 1 << max(4, (4 * len(hashes) - 1).bit_length())
+    table = [0] * slots
+    for h in hashes:
+        i = h & (slots - 1)
+        while table[i]:
+            i = (i + 1) & (slots - 1)
+        table[i] = h
+    return np.array(table, dtype=np.uint64).tobytes()
+
+
 @lru_cache(maxsize=64)
 def _stop_hashes(lang: str | None) -> bytes:
-    """The sorted `_word_hash` values of ``stopwords(lang)``, as native uint64 (a 64-bit hash: two words
-    share one with a chance of about one in 10^17)."""
-    return np.array(sorted({_word_hash(w) for w in stopwords(lang)}), dtype=np.uint64).tobytes()
+    return _hash_set(stopwords(lang))
+
+
+@lru_cache(maxsize=1)
+def _ui_hashes() -> tuple[bytes, bytes]:
+    return _hash_set(UI_FIRST_WORDS), _hash_set(UI_CUES)
 
 
 def stopwords(lang: str | None) -> frozenset[str]:
@@ -279,11 +308,18 @@ def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _vocab_rows(
-    lines: list[str], words: list[list[str]], nw: np.ndarray, n_digit: np.ndarray, counts: np.ndarray
+    lines: list[str],
+    words: list[list[str]],
+    ligs: set[int],
+    candidates: list[int],
+    nw: np.ndarray,
+    n_digit: np.ndarray,
+    counts: np.ndarray,
 ) -> np.ndarray:
     """Interface and vocabulary signals (ligature, ui_phrase, ui_words, urlish, dateish, ui_prefix) of
-    every (stripped, sampled) line; ``words``: the letter runs of each line shorter than ``_SLUG_CHARS``;
-    ``counts``: the lines' `_scan`.
+    every (stripped, sampled) line. ``ligs``: the lines holding an icon ligature; ``candidates``: the
+    short lines that can hold an interface phrase (`vocab.ui_candidate`); ``words``: the letter runs of
+    (at least) those two kinds of line; ``counts``: the lines' `_scan`.
 
     Each test runs only on the lines that can pass it. Long lines are prose: only a URL near their start
     or an interface prefix counts there.
@@ -291,11 +327,6 @@ def _vocab_rows(
     n = len(lines)
     is_short = np.fromiter(map(len, lines), dtype=np.int64, count=n) < _SHORT
     short = is_short.tolist()
-    # an icon ligature hides in a line with an underscore name or one that starts in lower case
-    maybe = np.flatnonzero(
-        is_short & ((counts[:, _K["underscore"]] != 0) | (counts[:, _K["first_upper"]] == 0))
-    )
-    ligs = set(ligature_hits(lines, maybe.tolist()))
     url = _URLISH.search
     urlish = set()
     for i in np.flatnonzero(is_short & (counts[:, _K["dot_or_at"]] != 0)).tolist():
@@ -305,9 +336,9 @@ def _vocab_rows(
     dateish = {i for i in np.flatnonzero(is_short & (n_digit > 0)).tolist() if _dateish(lines[i].lower())}
     # interface phrases: only lines holding an interface word (or a ligature) need a closer look
     ui: dict[int, tuple[bool, bool, bool]] = {}
-    for i, w in enumerate(words):
-        if short[i] and (i in ligs or ui_candidate(w)):
-            ui[i] = ui_signals(lines[i], w, ligature=i in ligs)
+    for i in sorted(ligs.union(candidates)):
+        if short[i]:
+            ui[i] = ui_signals(lines[i], words[i], ligature=i in ligs)
     out = np.zeros((n, 6), dtype=bool)
     for col, hits in ((0, ligs), (3, urlish), (4, dateish)):
         out[sorted(hits), col] = True
@@ -325,9 +356,12 @@ _CHUNK = 1 << 18  # characters of a page read in one go: bounds the per-characte
 _COUNTED = (_C_WORD, _C_UPPER, _C_DIGIT, _C_SENT, _C_SEP, _C_COMMA)
 
 
-def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[list[str]]]:
-    """The features of each line that depend on its text alone (`_SHAPE` up to ``ui_prefix``), and the
-    letter runs of each line shorter than ``_SLUG_CHARS`` (an empty list for longer ones: prose).
+def _text_rows(
+    stripped: list[str], lang: str | None, slug: frozenset[str] = frozenset()
+) -> tuple[np.ndarray, np.ndarray]:
+    """The features of each line that depend on its text alone (`_SHAPE` up to ``ui_prefix``), and how
+    many distinct words of ``slug`` (`slug_words` of the page's URL) are among each line's `label_words`
+    (0 for lines of ``_SLUG_CHARS`` or more: prose).
 
     Lines are read in chunks of about ``_CHUNK`` characters, so a page of 20,000 long lines needs no more
     memory than a few ordinary pages.
@@ -340,10 +374,10 @@ def _text_rows(stripped: list[str], lang: str | None) -> tuple[np.ndarray, list[
     while cuts[-1] < n:
         base = int(ends[cuts[-1] - 1]) if cuts[-1] else 0
         cuts.append(max(int(np.searchsorted(ends, base + _CHUNK, side="right")), cuts[-1] + 1))
-    parts = [_text_rows_chunk(stripped[a:b], full[a:b], lang) for a, b in itertools.pairwise(cuts)]
+    parts = [_text_rows_chunk(stripped[a:b], full[a:b], lang, slug) for a, b in itertools.pairwise(cuts)]
     if len(parts) == 1:
         return parts[0]
-    return np.concatenate([p[0] for p in parts]), [w for p in parts for w in p[1]]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 # the columns of a scan's counts (`_scan_numpy`, and the C extension `_linescan`, which must agree)
@@ -418,8 +452,8 @@ def _scan(sample: list[str]) -> tuple[np.ndarray, str, str]:
 
 
 def _text_rows_chunk(
-    stripped: list[str], full: np.ndarray, lang: str | None
-) -> tuple[np.ndarray, list[list[str]]]:
+    stripped: list[str], full: np.ndarray, lang: str | None, slug: frozenset[str]
+) -> tuple[np.ndarray, np.ndarray]:
     n = len(stripped)
     # a longer line is read from its first _SAMPLE characters and its counts scaled up: a 10 MB line
     # costs what a paragraph costs (its last character, for end_*, is the line's own)
@@ -439,12 +473,28 @@ def _text_rows_chunk(
         counts[sampled, _K["last_class"]] = _char_classes("".join(ends))[1]
     word_chars, n_upper, n_digit, n_sent, n_sep, n_comma, nw, n_title = counts[:, :8].T
     first_cls, last_cls, last_cp = counts[:, _K["first_class"]], counts[:, _K["last_class"]], counts[:, 10]
-    # the words, lower-cased, for the stop words; the letter runs of the shorter lines (interface phrases,
-    # the URL slug: prose is not read word by word)
+    # an icon ligature hides in a short line with an underscore name or one that starts in lower case
+    maybe = (lengths < _SHORT) & ((counts[:, _K["underscore"]] != 0) | (counts[:, _K["first_upper"]] == 0))
+    ligs = set(ligature_hits(sample, np.flatnonzero(maybe).tolist()))
+    # the words, lower-cased, for the stop words; the letter runs of the shorter lines for interface
+    # phrases and the URL slug (prose is not read word by word)
     low_blank, low_letters = blank.lower(), letters.lower()
-    if _c_words is not None and len(low_blank) == len(blank) and len(low_letters) == len(letters):
-        raw_stops, label = _c_words(low_blank, low_letters, sample, _stop_hashes(lang), _SLUG_CHARS)
+    if (
+        _c_words is not None
+        and len(low_blank) == len(blank)
+        and len(low_letters) == len(letters)
+        and len(slug) <= 64
+    ):
+        wanted = np.zeros(n, dtype=np.uint8)
+        wanted[list(ligs)] = 1
+        slug_hashes = np.array([_word_hash(w) for w in sorted(slug)], dtype=np.uint64).tobytes()
+        raw_stops, raw_slug, raw_candidates, label = _c_words(
+            low_blank, low_letters, sample, _stop_hashes(lang), _SLUG_CHARS, _SHORT, *_ui_hashes(),
+            slug_hashes, wanted.tobytes(),
+        )  # fmt: skip
         n_stop: np.ndarray = np.frombuffer(raw_stops, dtype=np.int32)
+        slug_hits: np.ndarray = np.frombuffer(raw_slug, dtype=np.int32)
+        candidates = np.flatnonzero(np.frombuffer(raw_candidates, dtype=np.uint8)).tolist()
     else:  # no extension, or lower-casing moved characters ("İ" becomes two): word by word
         words = low_blank.split()
         is_stop = np.fromiter(map(stopwords(lang).__contains__, words), dtype=bool, count=len(words))
@@ -453,7 +503,14 @@ def _text_rows_chunk(
             segment.split() if short else []
             for segment, short in zip(low_letters.split("\n"), (lengths < _SLUG_CHARS).tolist(), strict=True)
         ]
-    vocab = _vocab_rows(sample, label, nw, n_digit, counts)
+        slug_hits = np.array([len(slug.intersection(w)) for w in label], dtype=np.int32)
+        first, cues = UI_FIRST_WORDS, UI_CUES
+        candidates = [
+            i
+            for i, (w, short) in enumerate(zip(label, (lengths < _SHORT).tolist(), strict=True))
+            if short and w and (w[0] in first or not cues.isdisjoint(w))
+        ]
+    vocab = _vocab_rows(sample, label, ligs, candidates, nw, n_digit, counts)
     safe_nw = np.maximum(nw, 1)
     safe_wc = np.maximum(word_chars, 1)
     rows = np.stack(
@@ -488,14 +545,14 @@ def _text_rows_chunk(
         ],
         axis=1,
     ).astype(np.float32)
-    return rows, label
+    return rows, slug_hits
 
 
-def _shape_rows(lines: list[Line], lang: str | None) -> tuple[np.ndarray, list[list[str]]]:
-    """`_SHAPE` of every line, and the `label_words` of each shorter than ``_SLUG_CHARS``."""
+def _shape_rows(lines: list[Line], lang: str | None, slug: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`_SHAPE` of every line, and how many words of ``slug`` each holds (see `_text_rows`)."""
     stripped = [line.stripped for line in lines]
     n = len(lines)
-    text_rows, words = _text_rows(stripped, lang)
+    text_rows, slug_hits = _text_rows(stripped, lang, slug)
     # position features: vectorised
     counts = Counter(stripped)
     first_seen = {s: i for i, s in reversed(list(enumerate(stripped)))}  # the earliest index wins
@@ -524,7 +581,7 @@ def _shape_rows(lines: list[Line], lang: str | None) -> tuple[np.ndarray, list[l
         ],
         axis=1,
     )
-    return np.concatenate([text_rows, position.astype(np.float32)], axis=1), words
+    return np.concatenate([text_rows, position.astype(np.float32)], axis=1), slug_hits
 
 
 def _window_means(cols: np.ndarray, widths: tuple[int, ...]) -> np.ndarray:
@@ -579,19 +636,15 @@ def slug_words(url: str | None) -> set[str]:
     return {w for w in label_words(path) if len(w) > 2}
 
 
-def _slug_features(lines: list[Line], words: list[list[str]], url: str | None) -> list[np.ndarray]:
-    """How much of the URL's slug a line covers, and where each line stands from the best-covering one
-    (usually the headline: the article follows it). ``words``: the `label_words` of each line (of each
-    shorter than ``_SLUG_CHARS``)."""
+def _slug_features(lines: list[Line], hits: np.ndarray, size: int) -> list[np.ndarray]:
+    """How much of the URL's slug (``size`` words) a line covers, and where each line stands from the
+    best-covering one (usually the headline: the article follows it). ``hits``: the slug words of each
+    line (`_text_rows`)."""
     n = len(lines)
-    slug = slug_words(url)
     cover = np.zeros(n, dtype=np.float32)
-    if len(slug) >= 2:
-        share = [
-            len(slug.intersection(w)) if len(line.text) < _SLUG_CHARS else 0
-            for line, w in zip(lines, words, strict=True)
-        ]
-        cover = (np.array(share, dtype=np.float32) / len(slug)).astype(np.float32)
+    if size >= 2:
+        headline = np.fromiter((len(line.text) < _SLUG_CHARS for line in lines), dtype=bool, count=n)
+        cover = (np.where(headline, hits, 0).astype(np.float32) / size).astype(np.float32)
     best = int(cover.argmax()) if n else 0
     if n == 0 or cover[best] < 0.3:
         return [cover, np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)]
@@ -603,7 +656,8 @@ def line_features(lines: list[Line], lang: str | None, url: str | None = None) -
     """One row of `FEATURE_NAMES` per line (float32); ``url`` lets the page's slug point at its headline."""
     if not lines:
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
-    shape, words = _shape_rows(lines, lang)
+    slug = frozenset(slug_words(url))
+    shape, slug_hits = _shape_rows(lines, lang, slug if len(slug) >= 2 else frozenset())
     n = len(lines)
     near = shape[:, [_IDX[name] for name in _CONTEXT_OF[:3]]]
     around = shape[:, [_IDX[name] for name in _CONTEXT_OF]]
@@ -625,7 +679,7 @@ def line_features(lines: list[Line], lang: str | None, url: str | None = None) -
     ui_csum = np.cumsum(ui)
     columns += [np.minimum(ui_csum - ui, 10) / 10, np.minimum(ui_csum[-1] - ui_csum, 10) / 10]
     columns.append(_window_means(shape[:, _IDX["log_copies"]], (3,))[0])
-    columns += _slug_features(lines, words, url)
+    columns += _slug_features(lines, slug_hits, len(slug))
     extra.append(np.stack(columns, axis=1))
     return np.concatenate([shape, *extra], axis=1, dtype=np.float32)
 

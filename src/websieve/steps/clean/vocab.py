@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "UI_CUES",
+    "UI_FIRST_WORDS",
     "IconKind",
     "Ligature",
     "find_ligatures",
@@ -359,9 +361,13 @@ def has_ui_words(line: str, words: list[str] | None = None) -> bool:
 
 
 _UI_FIRST = frozenset(p.split()[0] for p in _UI_SET)
+UI_FIRST_WORDS = _UI_FIRST
+"""The first words of the whole-line interface phrases."""
 # a line can hold an interface phrase, keyword or pair only if it starts with a phrase's first word or
-# holds a keyword or a pair's first word: half the lines `UI_WORDS` lets through (it has "the", "la")
-_UI_CUES = _UI_KEYWORDS | frozenset(p.split()[0] for p in _UI_PAIRS)
+# holds a keyword or a pair's first word (a sixth of a page's lines, where any word of any phrase would
+# let a third through: phrases have "the" and "la")
+UI_CUES = _UI_KEYWORDS | frozenset(p.split()[0] for p in _UI_PAIRS)
+"""The interface keywords and the first words of the interface word pairs."""
 
 
 def ui_candidate(words: list[str]) -> bool:
@@ -371,7 +377,7 @@ def ui_candidate(words: list[str]) -> bool:
     >>> ui_candidate(["read", "more", "about", "it"]), ui_candidate(["the", "cat", "sleeps"])
     (True, False)
     """
-    return bool(words) and (words[0] in _UI_FIRST or not _UI_CUES.isdisjoint(words))
+    return bool(words) and (words[0] in _UI_FIRST or not UI_CUES.isdisjoint(words))
 
 
 def ligature_hits(lines: list[str], among: list[int]) -> list[int]:
