@@ -19,7 +19,6 @@ import itertools
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
@@ -554,11 +553,12 @@ def _shape_rows(lines: list[Line], lang: str | None, slug: frozenset[str]) -> tu
     n = len(lines)
     text_rows, slug_hits = _text_rows(stripped, lang, slug)
     # position features: vectorised
-    counts = Counter(stripped)
-    first_seen = {s: i for i, s in reversed(list(enumerate(stripped)))}  # the earliest index wins
+    # each line's first copy in the page: its number of copies, and whether it is a later one
+    first_seen: dict[str, int] = {}
+    first = np.fromiter(map(first_seen.setdefault, stripped, range(n)), dtype=np.int64, count=n)
+    copies = np.bincount(first, minlength=n)[first].astype(np.float64)
+    later = first != np.arange(n)
     lengths = np.fromiter(map(len, stripped), dtype=np.float64, count=n)
-    copies = np.fromiter(map(counts.__getitem__, stripped), dtype=np.float64, count=n)
-    later = np.fromiter(map(first_seen.__getitem__, stripped), dtype=np.int64, count=n) != np.arange(n)
     block_start = np.fromiter((line.block_start for line in lines), dtype=bool, count=n)
     starts = np.flatnonzero(block_start | (np.arange(n) == 0))
     sizes = np.diff(np.append(starts, n))

@@ -154,11 +154,16 @@ _BREADCRUMB = regex.compile(r"\s(?:>|›|»|/|\|)\s")
 
 
 def _tokens(text: str) -> set[str]:
-    return {w.lower() for w in set(_WORD.findall(text)) if len(w) > 2}
+    return _word_set(_WORD.findall(text))
 
 
-def _title_score(text: str, copies: int, slug: set[str], body: set[str], distance: int) -> float:
-    words = _tokens(text)
+def _word_set(words: list[str]) -> set[str]:
+    """The words (``_WORD`` matches) longer than two characters, lower-cased."""
+    return {w.lower() for w in set(words) if len(w) > 2}
+
+
+def _title_score(words: set[str], copies: int, slug: set[str], body: set[str], distance: int) -> float:
+    """How much a line (its `_word_set`) looks like the page's headline."""
     if not words:
         return 0.0
     score = 0.0
@@ -210,12 +215,13 @@ def find_metadata(
     footer = [i for i in range(last + 1, min(len(lines), last + 8))]
     footer += [i for i in body[-3:] if len(stripped[i]) < 120]
 
-    # title: what the page repeats, what the URL says, what the article talks about, just above it
-    lowered = [s.lower() for s in stripped]
-    counts = Counter(lowered)
+    # title: what the page repeats, what the URL says, what the article talks about, just above it.
+    # Copies are compared lower-cased; lower-casing never shortens a line (and at most doubles it), so a
+    # line longer than a lower-cased candidate (at most 2 × 250 characters) is never one of its copies.
     if known_title:
         found.title = known_title.strip()
     else:
+        counts = Counter(s.lower() for s in stripped if len(s) <= 500)
         slug = slug_words(url)
         body_words: set[str] = set()
         for i in [i for i in body if i >= first][:3]:
@@ -225,17 +231,19 @@ def find_metadata(
             s = stripped[i]
             if not 8 <= len(s) <= 250 or s.endswith((".", ":", ",")):
                 continue
-            n_words = len(_WORD.findall(s))
-            if not 2 <= n_words <= 30 or s.endswith((".", ":", ",")) or ui_phrase(s) or find_ligatures(s):
+            words = _WORD.findall(s)
+            if not 2 <= len(words) <= 30 or ui_phrase(s) or find_ligatures(s):
                 continue
-            score = _title_score(s, counts[lowered[i]], slug, body_words, first - i)
+            score = _title_score(_word_set(words), counts[s.lower()], slug, body_words, first - i)
             if score > best[0]:
                 best = (score, i)
         if best[0] >= 1.2:
             found.title = stripped[best[1]]
     if found.title:
         key = found.title.lower()
-        found.lines.update((i, MetaKind.TITLE) for i, low in enumerate(lowered) if low == key)
+        found.lines.update(
+            (i, MetaKind.TITLE) for i, s in enumerate(stripped) if len(s) <= len(key) and s.lower() == key
+        )
 
     for i in header:
         if i in found.lines:
