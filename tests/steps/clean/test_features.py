@@ -180,6 +180,31 @@ def test_the_compiled_words_refuse_what_does_not_line_up() -> None:
         F._c_words("ab", "ab", ["ab"], stops, 10, 10, firsts, cues, b"", b"")
 
 
+_SCORES = st.lists(
+    st.lists(st.sampled_from([0.0, 0.1, 0.5, 0.5, 0.49999997, 0.9, 1.0]) | st.floats(0, 1, width=32),
+             min_size=3, max_size=3),
+    min_size=1, max_size=60,
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SCORES)
+def test_the_compiled_context_matches_numpy_to_the_bit(scores: list[list[float]]) -> None:
+    assert F._c_context is not None
+    q = np.array(scores, dtype=np.float32)
+    n = len(q)
+    for p in (q, q[:, 0]):  # three models side by side, and one
+        assert np.array_equal(
+            F.context_features(p), F._context_numpy(p.reshape(n, -1), n, p.reshape(n, -1).shape[1], p.ndim)
+        )
+
+
+def test_the_compiled_context_refuses_a_short_buffer() -> None:
+    assert F._c_context is not None
+    with pytest.raises(ValueError, match="n \\* k"):
+        F._c_context(bytes(8), 3, 1)
+
+
 def test_the_compiled_scan_matches_numpy_on_real_pages() -> None:
     for page in _pages():
         _same_scan([s.strip()[: F._SAMPLE] for s in page.split("\n") if s.strip()])

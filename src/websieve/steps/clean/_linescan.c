@@ -19,7 +19,9 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* class bits: the same values as features._C_* */
@@ -406,7 +408,107 @@ fail:
     return NULL;
 }
 
+/* context(q, n, k) -> bytes: features.context_features of the first-pass scores q (float32, n lines by
+ * k models, row-major) as float32 (k, n, 16), with the same arithmetic (window means and score mass
+ * from running sums in double, ranks from a stable sort), so the two agree to the bit. */
+typedef struct {
+    float v;
+    Py_ssize_t i;
+} scored;
+
+static int by_score_desc(const void *a, const void *b) {
+    const scored *x = a, *y = b;
+    if (x->v > y->v) return -1;
+    if (x->v < y->v) return 1;
+    return (x->i > y->i) - (x->i < y->i); /* ties in page order: a stable sort of -q */
+}
+
+static PyObject *context(PyObject *self, PyObject *args) {
+    Py_buffer qb;
+    Py_ssize_t n, k;
+    if (!PyArg_ParseTuple(args, "y*nn:context", &qb, &n, &k)) return NULL;
+    PyObject *res = NULL;
+    double *csum = NULL;
+    scored *order = NULL;
+    if (n < 1 || k < 1 || qb.len != (Py_ssize_t)sizeof(float) * n * k) {
+        PyErr_SetString(PyExc_ValueError, "context: q must hold n * k float32 scores");
+        goto done;
+    }
+    const float *q = qb.buf;
+    res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(float) * k * n * 16);
+    csum = PyMem_Malloc(sizeof(double) * (n + 1));
+    order = PyMem_Malloc(sizeof(scored) * n);
+    if (res == NULL || csum == NULL || order == NULL) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        Py_CLEAR(res);
+        goto done;
+    }
+    float *out = (float *)PyBytes_AS_STRING(res);
+    static const Py_ssize_t widths[4] = {2, 5, 10, 20};
+    static const int width_col[4] = {7, 8, 9, 13};
+    for (Py_ssize_t m = 0; m < k; m++) {
+#define Q(i) q[(i) * k + m]
+        float *o = out + m * n * 16;
+        csum[0] = 0.0;
+        for (Py_ssize_t i = 0; i < n; i++) csum[i + 1] = csum[i] + (double)Q(i);
+        double total = csum[n] == 0.0 ? 1.0 : csum[n];
+        for (Py_ssize_t i = 0; i < n; i++) {
+            float *row = o + i * 16;
+            row[0] = Q(i);
+            row[1] = i >= 1 ? Q(i - 1) : 0.0f;
+            row[2] = i + 1 < n ? Q(i + 1) : 0.0f;
+            row[3] = i >= 2 ? Q(i - 2) : 0.0f;
+            row[4] = i + 2 < n ? Q(i + 2) : 0.0f;
+            row[5] = i >= 3 ? Q(i - 3) : 0.0f;
+            row[6] = i + 3 < n ? Q(i + 3) : 0.0f;
+            for (int w = 0; w < 4; w++) {
+                Py_ssize_t lo = i - widths[w] < 0 ? 0 : i - widths[w];
+                Py_ssize_t hi = i + widths[w] + 1 > n ? n : i + widths[w] + 1;
+                row[width_col[w]] = (float)((csum[hi] - csum[lo]) / (double)(hi - lo));
+            }
+            row[12] = (float)((csum[i + 1] - (double)Q(i)) / total);
+        }
+        float best = 0.0f;
+        for (Py_ssize_t i = 0; i < n; i++) { /* the best score before each line (0 before the first) */
+            o[i * 16 + 10] = best;
+            if (i == 0 || Q(i) > best) best = Q(i);
+        }
+        best = 0.0f;
+        for (Py_ssize_t i = n - 1; i >= 0; i--) { /* and after it */
+            o[i * 16 + 11] = best;
+            if (i == n - 1 || Q(i) > best) best = Q(i);
+        }
+        for (Py_ssize_t i = 0; i < n;) { /* runs of lines scored 0.5 or more */
+            if (!(Q(i) >= 0.5f)) {
+                o[i * 16 + 14] = 0.0f;
+                i++;
+                continue;
+            }
+            Py_ssize_t j = i;
+            while (j < n && Q(j) >= 0.5f) j++;
+            float len = (float)log1p((double)(j - i));
+            for (; i < j; i++) o[i * 16 + 14] = len;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            order[i].v = Q(i);
+            order[i].i = i;
+        }
+        qsort(order, (size_t)n, sizeof(scored), by_score_desc);
+        double denom = n - 1 > 1 ? (double)(n - 1) : 1.0;
+        for (Py_ssize_t r = 0; r < n; r++) o[order[r].i * 16 + 15] = (float)((double)r / denom);
+#undef Q
+    }
+done:
+    PyMem_Free(csum);
+    PyMem_Free(order);
+    PyBuffer_Release(&qb);
+    return res;
+}
+
 static PyMethodDef methods[] = {
+    {"context", context, METH_VARARGS,
+     "context(q, n, k) -> float32 bytes (k, n, 16): features.context_features of the scores q (float32, "
+     "n lines by k models)."},
     {"words", words, METH_VARARGS,
      "words(low_words, low_letters, lines, stops, label_limit, short_limit, firsts, cues, slug, wanted) -> "
      "(stop_counts, slug_hits, candidates, labels): per line, from scan()'s texts lower-cased."},

@@ -45,12 +45,14 @@ _WordsFn = Callable[
 _c_scan: _ScanFn | None
 _c_split: Callable[[str, type[Any]], list[Any]] | None
 _c_words: _WordsFn | None
+_c_context: Callable[[bytes, int, int], bytes] | None
 try:
+    from websieve.steps.clean._linescan import context as _c_context
     from websieve.steps.clean._linescan import scan as _c_scan
     from websieve.steps.clean._linescan import split as _c_split
     from websieve.steps.clean._linescan import words as _c_words
 except ImportError:  # not compiled (no C compiler where websieve was installed): the Python paths
-    _c_scan = _c_split = _c_words = None
+    _c_scan = _c_split = _c_words = _c_context = None
 
 __all__ = [
     "FEATURE_NAMES",
@@ -725,6 +727,15 @@ def context_features(p: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros((0, len(CONTEXT_NAMES)) if p.ndim == 1 else (k, 0, len(CONTEXT_NAMES)), np.float32)
     q = p.astype(np.float32).reshape(n, k)
+    if _c_context is not None:  # the same arithmetic in one C loop (read-only: callers copy as they clip)
+        raw = _c_context(np.ascontiguousarray(q).tobytes(), n, k)
+        both: np.ndarray = np.frombuffer(raw, dtype=np.float32).reshape(k, n, len(CONTEXT_NAMES))
+        return both[0] if p.ndim == 1 else both
+    return _context_numpy(q, n, k, p.ndim)
+
+
+def _context_numpy(q: np.ndarray, n: int, k: int, ndim: int) -> np.ndarray:
+    """`context_features` with numpy: the reference for the C extension's ``context``, and the fallback."""
     # neighbours: views into one zero-padded copy
     pad = np.zeros((n + 6, k), dtype=np.float32)
     pad[3 : n + 3] = q
@@ -761,4 +772,4 @@ def context_features(p: np.ndarray) -> np.ndarray:
         ],
         axis=-1,
     ).astype(np.float32)  # (n, k, 16)
-    return out[:, 0, :] if p.ndim == 1 else np.ascontiguousarray(out.transpose(1, 0, 2))
+    return out[:, 0, :] if ndim == 1 else np.ascontiguousarray(out.transpose(1, 0, 2))
