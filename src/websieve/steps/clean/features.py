@@ -33,6 +33,7 @@ from websieve.steps.clean.vocab import (
     UI_FIRST_WORDS,
     label_words,
     ligature_hits,
+    ui_candidate,
     ui_prefix,
     ui_signals,
 )
@@ -505,11 +506,10 @@ def _text_rows_chunk(
             for segment, short in zip(low_letters.split("\n"), (lengths < _SLUG_CHARS).tolist(), strict=True)
         ]
         slug_hits = np.array([len(slug.intersection(w)) for w in label], dtype=np.int32)
-        first, cues = UI_FIRST_WORDS, UI_CUES
         candidates = [
             i
             for i, (w, short) in enumerate(zip(label, (lengths < _SHORT).tolist(), strict=True))
-            if short and w and (w[0] in first or not cues.isdisjoint(w))
+            if short and ui_candidate(w)
         ]
     vocab = _vocab_rows(sample, label, ligs, candidates, nw, n_digit, counts)
     safe_nw = np.maximum(nw, 1)
