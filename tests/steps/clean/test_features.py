@@ -320,3 +320,16 @@ def test_a_page_wider_than_a_chunk_reads_like_its_pieces() -> None:
     assert np.array_equal(whole, np.concatenate([p[0] for p in pieces]))
     assert np.array_equal(slug_hits, np.concatenate([p[1] for p in pieces]))
     assert set(slug_hits.tolist()) == {2}
+
+
+def test_the_compiled_scan_survives_a_class_callback_that_empties_the_lines() -> None:
+    assert F._c_scan is not None
+    lines = ["emoji \U0001f600", "more \U0001f601 here"]
+
+    def meddling(cp: int) -> int:
+        lines.clear()  # the scan reads its own copy of the list
+        return F._astral_class(cp)
+
+    counts, words, _ = F._c_scan(lines, F._bmp_table(), F._SAMPLE, meddling)
+    assert len(counts) == 2 * 4 * len(F._SCAN_COLUMNS)
+    assert words.split() == ["emoji", "more", "here"]  # emoji are no word characters

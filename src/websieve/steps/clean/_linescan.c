@@ -73,6 +73,12 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!y*nO:scan", &PyList_Type, &lines, &table, &sample, &astral)) return NULL;
     PyObject *cache = NULL, *counts = NULL, *words = NULL, *letters = NULL;
     Py_UCS4 *wbuf = NULL, *lbuf = NULL;
+    /* a tuple of the lines: `astral` runs Python code, which must not be able to change them under us */
+    lines = PySequence_Tuple(lines);
+    if (lines == NULL) {
+        PyBuffer_Release(&table);
+        return NULL;
+    }
     if (table.len != 65536) {
         PyErr_SetString(PyExc_ValueError, "scan: the class table must have 65536 entries");
         goto fail;
@@ -82,10 +88,10 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         goto fail;
     }
     const uint8_t *tab = (const uint8_t *)table.buf;
-    Py_ssize_t n = PyList_GET_SIZE(lines);
+    Py_ssize_t n = PyTuple_GET_SIZE(lines);
     Py_ssize_t total = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *s = PyList_GET_ITEM(lines, i);
+        PyObject *s = PyTuple_GET_ITEM(lines, i);
         if (!PyUnicode_Check(s) || PyUnicode_GET_LENGTH(s) == 0) {
             PyErr_SetString(PyExc_TypeError, "scan: lines must be non-empty str");
             goto fail;
@@ -106,7 +112,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     memset(out, 0, sizeof(int32_t) * N_COLS * n);
     Py_ssize_t at = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *s = PyList_GET_ITEM(lines, i);
+        PyObject *s = PyTuple_GET_ITEM(lines, i);
         int kind = PyUnicode_KIND(s);
         const void *data = PyUnicode_DATA(s);
         Py_ssize_t len = PyUnicode_GET_LENGTH(s);
@@ -170,6 +176,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     PyMem_Free(wbuf);
     PyMem_Free(lbuf);
     Py_DECREF(cache);
+    Py_DECREF(lines);
     PyBuffer_Release(&table);
     return Py_BuildValue("(NNN)", counts, words, letters);
 
@@ -180,6 +187,7 @@ fail:
     Py_XDECREF(counts);
     Py_XDECREF(words);
     Py_XDECREF(letters);
+    Py_DECREF(lines);
     PyBuffer_Release(&table);
     return NULL;
 }
