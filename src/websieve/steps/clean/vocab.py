@@ -360,8 +360,7 @@ def has_ui_words(line: str, words: list[str] | None = None) -> bool:
     return 1 < len(words) <= 40 and not _UI_PAIRS.isdisjoint(map(" ".join, itertools.pairwise(words)))
 
 
-_UI_FIRST = frozenset(p.split()[0] for p in _UI_SET)
-UI_FIRST_WORDS = _UI_FIRST
+UI_FIRST_WORDS = frozenset(p.split()[0] for p in _UI_SET)
 """The first words of the whole-line interface phrases."""
 # a line can hold an interface phrase, keyword or pair only if it starts with a phrase's first word or
 # holds a keyword or a pair's first word (a sixth of a page's lines, where any word of any phrase would
@@ -377,7 +376,7 @@ def ui_candidate(words: list[str]) -> bool:
     >>> ui_candidate(["read", "more", "about", "it"]), ui_candidate(["the", "cat", "sleeps"])
     (True, False)
     """
-    return bool(words) and (words[0] in _UI_FIRST or not UI_CUES.isdisjoint(words))
+    return bool(words) and (words[0] in UI_FIRST_WORDS or not UI_CUES.isdisjoint(words))
 
 
 def ligature_hits(lines: list[str], among: list[int]) -> list[int]:
@@ -417,5 +416,5 @@ def ui_signals(line: str, words: list[str], *, ligature: bool) -> tuple[bool, bo
     return (
         " ".join(words) in _UI_SET,
         has_ui_words(line, words),
-        len(words) <= 25 and words[0] in _UI_FIRST and ui_prefix(line, words),
+        len(words) <= 25 and words[0] in UI_FIRST_WORDS and ui_prefix(line, words),
     )
