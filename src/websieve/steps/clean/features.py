@@ -314,6 +314,7 @@ def _vocab_rows(
     words: list[list[str]],
     ligs: set[int],
     candidates: list[int],
+    is_short: np.ndarray,
     nw: np.ndarray,
     n_digit: np.ndarray,
     counts: np.ndarray,
@@ -321,13 +322,13 @@ def _vocab_rows(
     """Interface and vocabulary signals (ligature, ui_phrase, ui_words, urlish, dateish, ui_prefix) of
     every (stripped, sampled) line. ``ligs``: the lines holding an icon ligature; ``candidates``: the
     short lines that can hold an interface phrase (`vocab.ui_candidate`); ``words``: the letter runs of
-    (at least) those two kinds of line; ``counts``: the lines' `_scan`.
+    (at least) those two kinds of line; ``is_short``: the lines shorter than ``_SHORT``; ``counts``: the
+    lines' `_scan`.
 
     Each test runs only on the lines that can pass it. Long lines are prose: only a URL near their start
     or an interface prefix counts there.
     """
     n = len(lines)
-    is_short = np.fromiter(map(len, lines), dtype=np.int64, count=n) < _SHORT
     short = is_short.tolist()
     url = _URLISH.search
     urlish = set()
@@ -422,7 +423,7 @@ def _scan_numpy(sample: list[str]) -> tuple[np.ndarray, str, str]:
     out[:, _K["words"]] = np.bincount(word_line, minlength=n)
     out[:, _K["title_words"]] = np.bincount(word_line, weights=title, minlength=n)
     # per-line counts of each class: running sums read at the line ends
-    for bit, name in zip(_COUNTED, _SCAN_COLUMNS, strict=False):
+    for bit, name in zip(_COUNTED, _SCAN_COLUMNS[: len(_COUNTED)], strict=True):
         running = np.zeros(len(classes) + 1, dtype=np.int32)
         np.cumsum((classes & bit) != 0, dtype=np.int32, out=running[1:])
         out[:, _K[name]] = running[starts + lengths] - running[starts]
@@ -474,9 +475,14 @@ def _text_rows_chunk(
         counts[sampled, _K["last_cp"]] = [ord(c) for c in ends]
         counts[sampled, _K["last_class"]] = _char_classes("".join(ends))[1]
     word_chars, n_upper, n_digit, n_sent, n_sep, n_comma, nw, n_title = counts[:, :8].T
-    first_cls, last_cls, last_cp = counts[:, _K["first_class"]], counts[:, _K["last_class"]], counts[:, 10]
+    first_cls, last_cls, last_cp = (
+        counts[:, _K["first_class"]],
+        counts[:, _K["last_class"]],
+        counts[:, _K["last_cp"]],
+    )
     # an icon ligature hides in a short line with an underscore name or one that starts in lower case
-    maybe = (lengths < _SHORT) & ((counts[:, _K["underscore"]] != 0) | (counts[:, _K["first_upper"]] == 0))
+    is_short = lengths < _SHORT
+    maybe = is_short & ((counts[:, _K["underscore"]] != 0) | (counts[:, _K["first_upper"]] == 0))
     ligs = set(ligature_hits(sample, np.flatnonzero(maybe).tolist()))
     # the words, lower-cased, for the stop words; the letter runs of the shorter lines for interface
     # phrases and the URL slug (prose is not read word by word)
@@ -508,10 +514,10 @@ def _text_rows_chunk(
         slug_hits = np.array([len(slug.intersection(w)) for w in label], dtype=np.int32)
         candidates = [
             i
-            for i, (w, short) in enumerate(zip(label, (lengths < _SHORT).tolist(), strict=True))
+            for i, (w, short) in enumerate(zip(label, is_short.tolist(), strict=True))
             if short and ui_candidate(w)
         ]
-    vocab = _vocab_rows(sample, label, ligs, candidates, nw, n_digit, counts)
+    vocab = _vocab_rows(sample, label, ligs, candidates, is_short, nw, n_digit, counts)
     safe_nw = np.maximum(nw, 1)
     safe_wc = np.maximum(word_chars, 1)
     rows = np.stack(
