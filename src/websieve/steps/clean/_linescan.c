@@ -158,7 +158,8 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             }
         }
         if (in_word && title_first && uppers == 1) row[K_TITLE]++;
-        /* over the whole line, not just the sample */
+        /* the first and last characters of the line as given (features fixes the last one of a line it
+         * sampled: the sample's is not the line's) */
         Py_UCS4 first = PyUnicode_READ(kind, data, 0);
         row[K_FIRST_NOT_ALNUM] = !Py_UNICODE_ISALNUM(first);
         row[K_FIRST_UPPER] = Py_UNICODE_ISUPPER(first) != 0;
@@ -276,6 +277,15 @@ static int table_contains(const uint64_t *table, Py_ssize_t slots, uint64_t h) {
     }
 }
 
+/* the next run of non-whitespace characters (what str.split() yields) in [*j, end): its start, with *j
+ * moved to its end; *j == the start when there is none left */
+static Py_ssize_t next_run(int kind, const void *data, Py_ssize_t *j, Py_ssize_t end) {
+    while (*j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, *j))) (*j)++;
+    Py_ssize_t a = *j;
+    while (*j < end && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, *j))) (*j)++;
+    return a;
+}
+
 static int valid_table(Py_buffer *b) {
     Py_ssize_t slots = b->len / 8;
     return b->len % 8 == 0 && slots > 0 && (slots & (slots - 1)) == 0;
@@ -347,9 +357,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
         int32_t hits = 0;
         Py_ssize_t j = at, end = at + len;
         while (j < end) {
-            while (j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(wk, wd, j))) j++;
-            Py_ssize_t a = j;
-            while (j < end && !Py_UNICODE_ISSPACE(PyUnicode_READ(wk, wd, j))) j++;
+            Py_ssize_t a = next_run(wk, wd, &j, end);
             if (j > a && table_contains(stop_t, stop_n, word_hash(wk, wd, a, j))) hits++;
         }
         out[i] = hits;
@@ -358,9 +366,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
         if (len < label_limit) {
             j = at;
             while (j < end) {
-                while (j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
-                Py_ssize_t a = j;
-                while (j < end && !Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
+                Py_ssize_t a = next_run(lk, ld, &j, end);
                 if (j == a) continue;
                 uint64_t h = word_hash(lk, ld, a, j);
                 for (Py_ssize_t k = 0; k < slug_n; k++)
@@ -381,9 +387,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
         if (len < label_limit && (candidate || want[i])) {
             j = at;
             while (j < end) {
-                while (j < end && Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
-                Py_ssize_t a = j;
-                while (j < end && !Py_UNICODE_ISSPACE(PyUnicode_READ(lk, ld, j))) j++;
+                Py_ssize_t a = next_run(lk, ld, &j, end);
                 if (j > a) {
                     PyObject *w = PyUnicode_Substring(low_letters, a, j);
                     if (w == NULL || PyList_Append(runs, w) < 0) {
