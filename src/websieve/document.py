@@ -45,6 +45,13 @@ class Meta:
     site: str | None = None
     description: str | None = None
     categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    """Keywords the page gives itself (``article:tag``, ``keywords``, JSON-LD ``keywords``)."""
+    declared_lang: str | None = None
+    """The language the page declares (``<html lang>``, ``content-language``, ``og:locale``), as written:
+    often wrong or generic, so websieve's own ``lang`` never comes from it."""
+    extractor: str | None = None
+    """Which extractor produced ``text`` from HTML (``websieve``, ``trafilatura``, ``union``...)."""
     crawl_date: str | None = None
     http_status: int | None = None
     content_type: str | None = None
