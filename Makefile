@@ -7,7 +7,7 @@ DEMO_INPUTS := samples/seed samples/html samples/warc
 
 .PHONY: install run test lint typecheck bench model clean-runs
 
-$(STAMP): pyproject.toml setup.py src/websieve/steps/clean/_linescan.c
+$(STAMP): pyproject.toml setup.py src/websieve/steps/clean/_linescan.c src/websieve/steps/extract/_regions.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

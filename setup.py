@@ -1,8 +1,11 @@
-"""The one C extension; everything else about the package is in pyproject.toml.
+"""The C extensions; everything else about the package is in pyproject.toml.
 
-``websieve.steps.clean._linescan`` reads a page's characters in one pass for the line features. It is
-optional: where it cannot be compiled (no C compiler), the install goes on and websieve runs the numpy
-path, which gives the same features, slower (``websieve.steps.clean.features.SCAN_BACKEND`` says which).
+- ``websieve.steps.clean._linescan`` reads a page's characters in one pass for the line features;
+- ``websieve.steps.extract._regions`` reads the DOM region markers of a rendered page.
+
+Both are optional: where they cannot be compiled (no C compiler), the install goes on and websieve runs
+their Python/numpy twins, which give the same results, slower (``websieve.steps.clean.features.SCAN_BACKEND``
+and ``websieve.steps.extract.dom.REGIONS_BACKEND`` say which).
 """
 
 from setuptools import Extension, setup
@@ -14,6 +17,12 @@ setup(
             sources=["src/websieve/steps/clean/_linescan.c"],
             optional=True,
             extra_compile_args=["-O3"],
-        )
+        ),
+        Extension(
+            "websieve.steps.extract._regions",
+            sources=["src/websieve/steps/extract/_regions.c"],
+            optional=True,
+            extra_compile_args=["-O3"],
+        ),
     ]
 )

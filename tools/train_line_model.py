@@ -16,6 +16,10 @@ How a line is labelled (the noisy-text README asks us to say):
   the silver ones in training (``--snippet-weight``), since silver alone caps F1 at 0.91 on those pages;
 - pages with no reference keep only their snippet-labelled lines.
 
+``--html`` trains the model of the HTML extractor (``extract.html``) the same way, on the same labels,
+but on lines rendered from each page's original HTML (``websieve.steps.extract.dom``), each with its DOM
+region features (navigation, links, comments, article containers, resiliparse's main content...) appended.
+
 Networks: 3 pairs of passes from different seeds, hidden layers of 32 and 16 units (``--members``,
 ``--hidden``); 64/32 units scored no better under cross-validation and cost more at run time.
 
@@ -56,6 +60,7 @@ from websieve.steps.clean.features import Line, context_features, line_features,
 from websieve.steps.clean.model import LineModel, Mlp, Passes  # noqa: E402
 from websieve.steps.clean.vocab import label_words, ui_prefix  # noqa: E402
 from websieve.steps.langid.fasttext import FastTextLangId  # noqa: E402
+from websieve.steps.read.decode import decode_page  # noqa: E402
 
 _TOKEN = regex.compile(r"\w+")
 WORK = ROOT / "benchmarks" / "_work"
@@ -103,6 +108,15 @@ def site_fold(url: str) -> int:
     parts = host.split(".")
     site = ".".join(parts[-2:]) if len(parts) >= 2 else host
     return zlib.crc32(site.encode()) % FOLDS
+
+
+def html_lines(row_id: str) -> tuple[str, np.ndarray]:
+    """A dev page rendered from its original HTML, as the ``extract.html`` step renders it."""
+    from extraction_data import html_bytes
+    from websieve.steps.extract.dom import render_page
+
+    page = render_page(decode_page(html_bytes(row_id), http_charset=None)[0])
+    return page.text, page.regions
 
 
 HIDDEN = (32, 16)
@@ -195,7 +209,19 @@ def main() -> None:
         default=True,
         help='label lines that start with an interface label ("Lesen Sie auch: …") boilerplate',
     )
+    parser.add_argument(
+        "--html",
+        action="store_true",
+        help="train the HTML extractor's model (extract.html): lines rendered from each page's original "
+        "HTML by websieve.steps.extract.dom, with the DOM region features appended; writes "
+        "src/websieve/steps/extract/data/html_line_model.npz and benchmarks/_work/cv-html/",
+    )
     args = parser.parse_args()
+    if args.html:
+        if args.out == parser.get_default("out"):
+            args.out = ROOT / "src/websieve/steps/extract/data/html_line_model.npz"
+        if args.cv_dir == parser.get_default("cv_dir"):
+            args.cv_dir = WORK / "cv-html"
     global HIDDEN, SNIPPET_WEIGHT, RELABEL_PREFIXED
     RELABEL_PREFIXED = args.relabel_prefixed
     HIDDEN = tuple(int(x) for x in args.hidden.split(","))
@@ -211,13 +237,17 @@ def main() -> None:
     ctx = StepContext.standalone()
     docs = []
     for row in rows:
-        doc = lid.apply(Document(id=row["id"], text=row["text"]), ctx)
+        text, regions = row["text"], None
+        if args.html:
+            text, regions = html_lines(row["id"])
+        doc = lid.apply(Document(id=row["id"], text=text), ctx)
         lang = doc.lang if doc else None
-        lines = split_lines(row["text"])
+        lines = split_lines(text)
         labels, human = label_lines(lines, refs.get(row["id"]), row)
-        docs.append(
-            {"lines": lines, "X": line_features(lines, lang, row.get("url")), "y": labels, "human": human}
-        )
+        x = line_features(lines, lang, row.get("url"))
+        if regions is not None:
+            x = np.concatenate([x, regions[[line.line_no for line in lines]]], axis=1)
+        docs.append({"lines": lines, "X": x, "y": labels, "human": human})
     n_lines = sum(len(d["y"]) for d in docs)
     n_pos = sum(int((d["y"] == 1).sum()) for d in docs)
     n_unk = sum(int((d["y"] < 0).sum()) for d in docs)

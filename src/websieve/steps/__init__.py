@@ -11,6 +11,7 @@ __all__ = ["CANONICAL_ORDER", "STEP_TABLE"]
 
 #: registry name -> "module:Class"; imported only when a run needs it (no work at import time).
 STEP_TABLE: dict[str, str] = {
+    "extract.html": "websieve.steps.extract.html:ExtractHtml",
     "extract.resiliparse": "websieve.steps.extract.resiliparse:ResiliparseExtract",
     "normalize.unicode": "websieve.steps.normalize.unicode:NormalizeUnicode",
     "langid.fasttext": "websieve.steps.langid.fasttext:FastTextLangId",

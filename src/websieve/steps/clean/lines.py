@@ -110,10 +110,27 @@ class CleanLines(Step[CleanLinesConfig]):
         if self.config.skip_extracted and any(k.startswith("extract.") for k in doc.annotations):
             doc.annotate(self.step_id, skipped="extracted from HTML")
             return doc
+        return self.clean(doc, ctx)
+
+    def clean(
+        self,
+        doc: Document,
+        ctx: StepContext,
+        *,
+        regions: np.ndarray | None = None,
+        step_id: str | None = None,
+    ) -> Document:
+        """Clean ``doc.text`` in place (what `apply` does once it decided to).
+
+        ``regions``: extra feature columns for a model trained with them, one row per line of
+        ``doc.text.split("\\n")`` (the HTML extractor's DOM regions, `websieve.steps.extract.dom`).
+        ``step_id``: the step the ledger rows and annotations are filed under (default: this one).
+        """
+        step_id = step_id or self.step_id
         text = doc.text or ""
         lines = split_lines(text)
         if not lines:
-            doc.annotate(self.step_id, lines=0, kept_lines=0)
+            doc.annotate(step_id, lines=0, kept_lines=0)
             return doc
         scored, rest = lines[: self.config.max_lines], lines[self.config.max_lines :]
         model = self.model
@@ -121,6 +138,8 @@ class CleanLines(Step[CleanLinesConfig]):
         # an untagged page gets the language its stop words say: the model was trained on tagged pages
         lang = doc.lang or guess_lang(scored)
         features = line_features(scored, lang, doc.url)
+        if regions is not None:
+            features = np.concatenate([features, regions[[line.line_no for line in scored]]], axis=1)
         p = model.score(features)
         keep = p >= threshold
         rescued = _rescue(features, p, keep, threshold)
@@ -172,15 +191,15 @@ class CleanLines(Step[CleanLinesConfig]):
                     continue
                 reason = LineReason.DUPLICATE
             removed.append((line.line_no, line.text, reason.value, scores[i], None))
-        ctx.ledger.remove_lines(doc, step=self.step_id, lines=removed)
+        ctx.ledger.remove_lines(doc, step=step_id, lines=removed)
         if ctx.annotate_only:
             # --annotate-only: every decision is in the ledger (and the title/meta found are set), the
             # text stays whole, so thresholds can be tuned on one run
-            doc.annotate(self.step_id, applied=False)
+            doc.annotate(step_id, applied=False)
         else:
             doc.text = _join(out, lines)
         doc.annotate(
-            self.step_id,
+            step_id,
             lines=len(lines),
             kept_lines=len(out),
             kept_chars=sum(len(lines[i].text) for i in out) / max(len(text), 1),
@@ -188,8 +207,22 @@ class CleanLines(Step[CleanLinesConfig]):
             unscored_lines=len(rest),
             fallback=fallback,
             rescued_lines=rescued,
+            doubtful_chars=_doubtful_chars(scored, p, threshold),
         )
         return doc
+
+
+DOUBT_MARGIN = 0.2
+
+
+def _doubtful_chars(lines: list[Line], p: np.ndarray, threshold: float) -> float:
+    """Share of the scored characters on lines the model placed within `DOUBT_MARGIN` of the threshold:
+    how unsure it was about this page (the HTML extractor's cascade asks a second extractor then)."""
+    chars = np.fromiter((len(line.stripped) for line in lines), dtype=np.float64, count=len(lines))
+    total = chars.sum()
+    if not total:
+        return 0.0
+    return round(float(chars[np.abs(p - threshold) < DOUBT_MARGIN].sum() / total), 4)
 
 
 def _fill_meta(doc: Document, found: PageMetadata) -> None:

@@ -1,0 +1,244 @@
+"""HTML → article text: websieve's ``extract.html`` against trafilatura and resiliparse, same pages, same run.
+
+Pages: the 1,171 dev pages (``../shared/data``): 181 of ``extraction-scrapinghub`` (full article-body
+truth, scored with its SOURCE.md protocol: lower-cased ``\\w+`` token 4-gram multisets, per-page precision
+and recall averaged, F1 of the averages) and 990 of ``extraction-trafilatura-eval`` (its snippet protocol:
+``with`` snippets found = TP, missing = FN, ``without`` snippets found = FP). Both protocols are those of
+``noisy_scoring.py``; the truths are the rows of ``noisy-text/noisy-dev.jsonl.gz``, which carry them.
+
+Systems, each timed on one core over the same decoded pages (decoding excluded):
+- ``websieve fast``: ``extract.html`` (DOM regions + line model). With ``--cv`` (the honest figure) each
+  page is extracted by the fold model that never saw its site (``benchmarks/_work/cv-html``, written by
+  ``tools/train_line_model.py --html``); without it the shipped model, trained on these pages, is used;
+- ``websieve cascade``: the same, and trafilatura (sandboxed) on the pages the line model doubted;
+- ``trafilatura`` 2.x in-process (``extract``, txt, tables on, comments off: its defaults for text);
+- ``resiliparse`` main content (``extract_plain_text(main_content=True)``).
+
+It also scores the metadata websieve puts in ``title``/``meta`` against the 851 pages of
+``extraction-trafilatura-eval/evaldata.json`` with metadata truth (``html_metadata.score_metadata``),
+and ranks everything with the saved outputs of 32 extractors in ``extraction-scrapinghub/output``.
+
+    .venv/bin/python benchmarks/extraction.py --cv            # ~5 min on one core
+    .venv/bin/python benchmarks/extraction.py --cv --limit 200 --no-cascade   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from extraction_data import DATA, html_bytes
+from html_metadata import FIELDS, score_metadata
+from noisy_scoring import Score, load_rows, score_gold, score_snippets
+from websieve.config import OnError
+from websieve.document import Document
+from websieve.executors.collector import own_process
+from websieve.steps.base import StepContext
+from websieve.steps.extract.html import ExtractHtml, ExtractHtmlConfig, ExtractMethod
+from websieve.steps.read.decode import decode_page
+
+HERE = Path(__file__).resolve().parent
+CV = HERE / "_work" / "cv-html"
+OUTPUTS = DATA / "extraction-scrapinghub" / "output"
+EVALDATA = DATA / "extraction-trafilatura-eval" / "evaldata.json"
+
+
+def score(rows: list[dict[str, Any]], preds: dict[str, str | None]) -> tuple[Score, Score]:
+    gold = [r for r in rows if "gold" in r]
+    snippets = [r for r in rows if "gold" not in r]
+    return score_gold(gold, preds), score_snippets(snippets, preds)
+
+
+def run(
+    name: str,
+    rows: list[dict[str, Any]],
+    pages: dict[str, str],
+    extract: Callable[[dict[str, Any], str], Any],
+) -> tuple[dict[str, Any], float]:
+    out: dict[str, Any] = {}
+    seconds = 0.0
+    for row in rows:
+        t0 = time.perf_counter()
+        out[row["id"]] = extract(row, pages[row["id"]])
+        seconds += time.perf_counter() - t0
+    print(f"  {name}: {len(rows) / seconds:,.1f} docs/s", file=sys.stderr)
+    return out, len(rows) / seconds
+
+
+def websieve_extractor(method: ExtractMethod, cv: bool) -> Callable[[dict[str, Any], str], Document | None]:
+    if cv:
+        if not (CV / "folds.json").exists():
+            sys.exit("no fold models: run tools/train_line_model.py --html first (it writes _work/cv-html)")
+        folds = json.loads((CV / "folds.json").read_text())
+        steps = {
+            f: ExtractHtml(ExtractHtmlConfig(method=method, model=str(CV / f"fold{f}.npz")))
+            for f in set(folds.values())
+        }
+    else:
+        folds = None
+        steps = {0: ExtractHtml(ExtractHtmlConfig(method=method))}
+    for step in steps.values():
+        step.setup()
+
+    def extract(row: dict[str, Any], html: str) -> Document | None:
+        step = steps[folds[row["id"]] if folds else 0]
+        docs = list(
+            step.process(
+                iter([Document(id=row["id"], url=row.get("url"), html=html)]),
+                StepContext.standalone(on_error=OnError.SKIP),
+            )
+        )
+        return docs[0] if docs else None
+
+    return extract
+
+
+def trafilatura_extractor() -> Callable[[dict[str, Any], str], str | None]:
+    import trafilatura
+
+    def extract(row: dict[str, Any], html: str) -> str | None:
+        return trafilatura.extract(html, url=row.get("url"), include_comments=False, include_tables=True)
+
+    return extract
+
+
+def resiliparse_extractor() -> Callable[[dict[str, Any], str], str]:
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    def extract(row: dict[str, Any], html: str) -> str:
+        return extract_plain_text(HTMLTree.parse(html), main_content=True, preserve_formatting=True)
+
+    return extract
+
+
+def saved_outputs(rows: list[dict[str, Any]]) -> dict[str, Score]:
+    """F1 of the 32 extractors whose outputs the article-extraction benchmark saved."""
+    gold = [r for r in rows if "gold" in r]
+    short = {r["id"].split("/", 1)[1]: r["id"] for r in gold}
+    scores: dict[str, Score] = {}
+    for path in sorted(OUTPUTS.glob("*.json.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+        data = data.get("output", data) if isinstance(data, dict) and "output" in data else data
+        preds = {short[k[:16]]: (v or {}).get("articleBody") for k, v in data.items() if k[:16] in short}
+        scores[path.name.removesuffix(".json.gz")] = score_gold(gold, preds)
+    return scores
+
+
+def metadata_rows(docs: dict[str, Document | None]) -> dict[str, dict[str, Any]]:
+    """Our metadata in ``evaldata.json``'s terms, by URL."""
+    out: dict[str, dict[str, Any]] = {}
+    for doc in docs.values():
+        if doc is None or doc.url is None:
+            continue
+        m = doc.meta
+        out[doc.url] = {
+            "title": doc.title,
+            "author": m.author,
+            "date": m.date,
+            "sitename": m.site,
+            "categories": list(m.categories),
+            "tags": list(m.tags),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--cv", action="store_true", help="extract each page with the fold model that never saw it"
+    )
+    parser.add_argument("--limit", type=int, help="only the first N pages of each set")
+    parser.add_argument(
+        "--no-cascade", action="store_true", help="skip websieve's cascade (it runs trafilatura)"
+    )
+    parser.add_argument("--no-peers", action="store_true", help="skip trafilatura and resiliparse")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    own_process()
+    rows = load_rows()
+    if args.limit:
+        rows = [r for r in rows if "gold" in r][: args.limit] + [r for r in rows if "gold" not in r][
+            : args.limit
+        ]
+    pages = {r["id"]: decode_page(html_bytes(r["id"]), http_charset=None)[0] for r in rows}
+    print(
+        f"extraction dev: {len(rows)} pages "
+        f"({sum(map(len, pages.values())) / len(rows) / 1024:.0f} KiB of HTML on average)",
+        file=sys.stderr,
+    )
+
+    results: dict[str, tuple[Score, Score, float]] = {}
+    docs: dict[str, dict[str, Any]] = {}
+    systems: list[tuple[str, Callable[[dict[str, Any], str], Any]]] = [
+        ("websieve fast", websieve_extractor(ExtractMethod.FAST, args.cv))
+    ]
+    if not args.no_cascade:
+        systems.append(("websieve cascade", websieve_extractor(ExtractMethod.CASCADE, args.cv)))
+    if not args.no_peers:
+        systems += [("trafilatura", trafilatura_extractor()), ("resiliparse", resiliparse_extractor())]
+    for name, extract in systems:
+        out, speed = run(name, rows, pages, extract)
+        preds = {k: (v.text if isinstance(v, Document) else v) for k, v in out.items()}
+        docs[name] = out
+        g, s = score(rows, preds)
+        results[name] = (g, s, speed)
+
+    label = (
+        "cross-validated fold models"
+        if args.cv
+        else "shipped model (trained on these pages: a training-set figure)"
+    )
+    print(f"\nHTML extraction, {len(rows)} dev pages; websieve: {label}")
+    print(
+        f"{'system':<20} {'scrapinghub F1 (P / R)':<24} {'trafilatura-eval F1 (P / R)':<28} docs/s (1 core)"
+    )
+    for name, (g, s, speed) in results.items():
+        print(f"{name:<20} {g!s:<24} {s!s:<28} {speed:,.1f}")
+    if "trafilatura" in results:
+        base = results["trafilatura"][2]
+        for name, (_, _, speed) in results.items():
+            if name.startswith("websieve"):
+                print(f"  {name}: {speed / base:.1f}× trafilatura's docs/s")
+        cascade = docs.get("websieve cascade")
+        if cascade:
+            asked = sum(1 for d in cascade.values() if d is not None and d.meta.extractor == "trafilatura")
+            print(f"  cascade: trafilatura's text kept on {asked}/{len(rows)} pages")
+
+    truth = json.loads(EVALDATA.read_text(encoding="utf-8"))
+    ours = metadata_rows(docs["websieve fast"])
+    meta_scores = score_metadata(ours, truth)
+    print("\nmetadata (extraction-trafilatura-eval, pages with a non-empty truth): websieve fast")
+    for field in FIELDS:
+        if field in meta_scores:
+            correct, total = meta_scores[field]
+            print(f"  {field:<11} {correct / max(total, 1):.3f}  ({correct:.0f}/{total})")
+
+    ranking = saved_outputs(rows) if not args.limit else {}
+    if ranking:
+        for name, (g, _, _) in results.items():
+            ranking[f"** {name} (this run)"] = g
+        print("\nscrapinghub ranking (saved outputs of 32 extractors + this run), F1 (P / R):")
+        for name, sc in sorted(ranking.items(), key=lambda kv: -kv[1].f1):
+            print(f"  {name:<36} {sc}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    name: {"scrapinghub_f1": g.f1, "trafilatura_eval_f1": s.f1, "docs_per_s": v}
+                    for name, (g, s, v) in results.items()
+                },
+                indent=1,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

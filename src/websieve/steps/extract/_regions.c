@@ -1,0 +1,102 @@
+/* Region markers of a rendered page -> the text without them, and per line the share of its characters
+ * inside each region (websieve.steps.extract.dom; the Python twin is dom._read_markers_py).
+ *
+ * Markers are the noncharacters U+FDD0 + 2*region (opens) and U+FDD0 + 2*region + 1 (closes). Nested
+ * regions of one kind count once; a close without an open is ignored. Rows are float32, one per line of
+ * the text (lines end at '\n'), n_regions + 1 columns (the last is left 0 for the caller).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MARK_BASE 0xFDD0
+#define MARK_LAST 0xFDEF
+#define MAX_REGIONS 16
+
+static PyObject *read_markers(PyObject *self, PyObject *args) {
+    PyObject *text;
+    int n_regions;
+    if (!PyArg_ParseTuple(args, "Ui", &text, &n_regions))
+        return NULL;
+    if (n_regions < 1 || n_regions > MAX_REGIONS) {
+        PyErr_SetString(PyExc_ValueError, "n_regions must be between 1 and 16");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t rows = 1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (PyUnicode_READ(kind, data, i) == '\n')
+            rows++;
+    Py_ssize_t cols = n_regions + 1;
+    PyObject *table = PyBytes_FromStringAndSize(NULL, rows * cols * (Py_ssize_t)sizeof(float));
+    if (table == NULL)
+        return NULL;
+    float *out = (float *)PyBytes_AS_STRING(table);
+    memset(out, 0, (size_t)(rows * cols) * sizeof(float));
+    Py_UCS4 *chars = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Py_UCS4));
+    if (chars == NULL) {
+        Py_DECREF(table);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t kept = 0, row = 0, length = 0, run = 0;
+    long depth[MAX_REGIONS] = {0};
+    long counts[MAX_REGIONS] = {0};
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        Py_UCS4 c = i < n ? PyUnicode_READ(kind, data, i) : '\n';
+        int marker = c >= MARK_BASE && c <= MARK_LAST;
+        if (!marker && c != '\n') {
+            chars[kept++] = c;
+            run++;
+            continue;
+        }
+        /* a marker or the end of a line: the run of text before it belongs to the open regions */
+        if (run) {
+            length += run;
+            for (int r = 0; r < n_regions; r++)
+                if (depth[r])
+                    counts[r] += run;
+            run = 0;
+        }
+        if (marker) {
+            int code = (int)(c - MARK_BASE), region = code >> 1;
+            if (region >= n_regions)
+                continue;
+            if (code & 1) {
+                if (depth[region])
+                    depth[region]--;
+            } else {
+                depth[region]++;
+            }
+            continue;
+        }
+        if (length)
+            for (int r = 0; r < n_regions; r++)
+                out[row * cols + r] = (float)((double)counts[r] / (double)length);
+        memset(counts, 0, sizeof(counts));
+        length = 0;
+        row++;
+        if (i < n)
+            chars[kept++] = '\n';
+    }
+    PyObject *clean = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, kept);
+    PyMem_Free(chars);
+    if (clean == NULL) {
+        Py_DECREF(table);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", clean, table);
+}
+
+static PyMethodDef methods[] = {
+    {"read_markers", read_markers, METH_VARARGS,
+     "read_markers(text, n_regions) -> (text without markers, float32 rows as bytes)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_regions", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__regions(void) { return PyModule_Create(&module); }

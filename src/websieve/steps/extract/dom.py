@@ -1,0 +1,203 @@
+"""Render an HTML page to text lines, each with where it stood in the page's DOM.
+
+The page is parsed once with lexbor (selectolax); every element of a few telling kinds (navigation,
+comments, share and promotion widgets, article containers, links, headings, list items, forms, tables,
+quotes, paragraphs; `Region`) is bracketed by two private marker characters (Unicode noncharacters,
+which no real text contains). resiliparse then renders the marked page as text with its block layout,
+and one pass over the rendered text turns the markers into, for every line, the share of its characters
+inside each kind of region. A second render with resiliparse's main-content heuristic adds whether the
+line is part of what resiliparse would keep.
+
+>>> page = render_page(
+...     "<html><body><nav><a href='/'>Home</a></nav>"
+...     "<article><p>The river rose by a metre on Monday.</p></article></body></html>")
+>>> [line for line in page.text.split("\\n") if line]
+['Home', 'The river rose by a metre on Monday.']
+>>> [round(float(x), 2) for x in page.regions[0][[Region.NAV, Region.LINK, Region.ARTICLE]]]
+[1.0, 1.0, 0.0]
+>>> [round(float(x), 2) for x in page.regions[3][[Region.NAV, Region.ARTICLE, MAIN_COLUMN]]]
+[0.0, 1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DOM_FEATURE_NAMES", "MAIN_COLUMN", "Region", "RenderedPage", "render_page", "unmark"]
+
+
+class Region(enum.IntEnum):
+    """Kinds of DOM regions a line can stand in (one feature column each)."""
+
+    NAV = 0
+    COMMENT = 1
+    PROMO = 2
+    ARTICLE = 3
+    LINK = 4
+    HEADING = 5
+    LIST = 6
+    FORM = 7
+    TABLE = 8
+    QUOTE = 9
+    PARAGRAPH = 10
+
+
+_SELECTORS: dict[Region, str] = {
+    Region.NAV: "nav, header, footer, aside, menu, [role=navigation], [role=banner], [role=contentinfo], "
+    "[class*=nav], [id*=nav], [class*=menu], [id*=menu], [class*=breadcrumb], [class*=footer], "
+    "[id*=footer], [class*=header], [id*=header], [class*=sidebar], [id*=sidebar], [class*=widget]",
+    Region.COMMENT: "[class*=comment], [id*=comment], [class*=reply], [id*=respond], [class*=disqus]",
+    Region.PROMO: "[class*=share], [class*=social], [class*=related], [class*=newsletter], [class*=cookie], "
+    "[class*=promo], [class*=advert], [class*=subscribe], [class*=tag], [class*=author], [class*=meta], "
+    "[class*=date], [class*=caption], [class*=teaser], [class*=recommend]",
+    Region.ARTICLE: "article, main, [itemprop=articleBody], [class*=article], [class*=content], "
+    "[class*=post], [class*=entry], [class*=story], [class*=body], [class*=text]",
+    Region.LINK: "a",
+    Region.HEADING: "h1, h2, h3, h4, h5, h6",
+    Region.LIST: "li, dt, dd",
+    Region.FORM: "form, button, label",
+    Region.TABLE: "td, th",
+    Region.QUOTE: "blockquote, figcaption, figure, time, address",
+    Region.PARAGRAPH: "p",
+}
+MAIN_COLUMN = len(Region)
+"""Column of `RenderedPage.regions` that says whether resiliparse's main-content render kept the line."""
+DOM_FEATURE_NAMES: tuple[str, ...] = (*(f"dom_{r.name.lower()}" for r in Region), "dom_main")
+
+_c_read_markers: Callable[[str, int], tuple[str, bytes]] | None
+try:
+    from websieve.steps.extract._regions import read_markers as _c_read_markers
+except ImportError:  # not compiled (no C compiler where websieve was installed): the Python twin
+    _c_read_markers = None
+
+_BASE = 0xFDD0  # U+FDD0..U+FDEF: noncharacters, never in interchanged text
+_OPEN = [chr(_BASE + 2 * r) for r in Region]
+_CLOSE = [chr(_BASE + 2 * r + 1) for r in Region]
+_MARKERS = re.compile("[\ufdd0-\ufdef]")
+_MARKER_OR_NEWLINE = re.compile("[\ufdd0-\ufdef\n]")
+_STRIP = dict.fromkeys(range(_BASE, _BASE + 32))
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """A page rendered as text, with one row of `DOM_FEATURE_NAMES` per line of ``text.split("\\n")``."""
+
+    text: str
+    regions: np.ndarray
+    title: str | None
+    marked: int
+    """How many elements were bracketed (capped by ``max_marks``)."""
+    tree: Any
+    """The resiliparse tree of the marked page (its head is the page's own; text read from its body
+    carries the markers: `unmark` it)."""
+
+
+def render_page(html: str, *, max_marks: int = 20_000) -> RenderedPage:
+    """Render ``html`` to text lines with their DOM regions (see the module docstring).
+
+    At most ``max_marks`` elements are bracketed (link-heavy pages have thousands of anchors); the
+    regions of later elements are then unknown (0), which bounds the work on hostile pages.
+    """
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+    from selectolax.lexbor import LexborHTMLParser
+
+    if _MARKERS.search(html):
+        html = html.translate(_STRIP)
+    parser = LexborHTMLParser(html)
+    body = parser.body
+    marked = 0
+    if body is not None:
+        for region, selector in _SELECTORS.items():
+            opener, closer = _OPEN[region], _CLOSE[region]
+            for element in body.css(selector):
+                if marked >= max_marks:
+                    break
+                # inside the element, so the markers never make lines of their own
+                first = element.child
+                if first is None:
+                    continue
+                first.insert_before(opener)
+                element.insert_child(closer)
+                marked += 1
+        html = parser.html or ""
+    tree = HTMLTree.parse(html)
+    rendered = extract_plain_text(tree, main_content=False, preserve_formatting=True, list_bullets=False)
+    main = extract_plain_text(tree, main_content=True, preserve_formatting=True, list_bullets=False)
+    main_lines = {line.strip() for line in main.translate(_STRIP).split("\n")}
+    text, regions = _read_markers(rendered)
+    lines = text.split("\n")
+    regions[:, MAIN_COLUMN] = [line.strip() in main_lines and bool(line.strip()) for line in lines]
+    title = (tree.title or "").strip() or None
+    return RenderedPage(text=text, regions=regions, title=title, marked=marked, tree=tree)
+
+
+def unmark(text: str) -> str:
+    """``text`` without the region markers (for text read from `RenderedPage.tree`'s body)."""
+    return text.translate(_STRIP)
+
+
+def _read_markers(rendered: str) -> tuple[str, np.ndarray]:
+    """The text without markers, and per line the share of its characters inside each region (the last
+    column, `MAIN_COLUMN`, left 0)."""
+    if _c_read_markers is not None:
+        text, table = _c_read_markers(rendered, len(Region))
+        regions = np.frombuffer(table, dtype=np.float32).reshape(-1, len(Region) + 1).copy()
+        return text, regions
+    return _read_markers_py(rendered)
+
+
+def _read_markers_py(rendered: str) -> tuple[str, np.ndarray]:
+    """`_read_markers` in Python: the reference for the C extension's ``read_markers``, and the fallback."""
+    n_regions = len(Region)
+    rows: list[list[float]] = []
+    depth = [0] * n_regions
+    active: list[int] = []  # regions with depth > 0
+    counts = [0] * n_regions
+    length = 0
+    pos = 0
+    for match in _MARKER_OR_NEWLINE.finditer(rendered):
+        size = match.start() - pos
+        if size:
+            length += size
+            for r in active:
+                counts[r] += size
+        pos = match.end()
+        char = match.group()
+        if char == "\n":
+            rows.append([c / length for c in counts] if length else [0.0] * n_regions)
+            counts = [0] * n_regions
+            length = 0
+            continue
+        code = ord(char) - _BASE
+        region = code >> 1
+        if region >= n_regions:
+            continue
+        if code & 1:
+            if depth[region]:
+                depth[region] -= 1
+                if not depth[region]:
+                    active.remove(region)
+        else:
+            depth[region] += 1
+            if depth[region] == 1:
+                active.append(region)
+    size = len(rendered) - pos
+    if size:
+        length += size
+        for r in active:
+            counts[r] += size
+    rows.append([c / length for c in counts] if length else [0.0] * n_regions)
+    regions = np.zeros((len(rows), n_regions + 1), dtype=np.float32)
+    regions[:, :n_regions] = rows
+    return rendered.translate(_STRIP), regions
+
+
+REGIONS_BACKEND = "C extension" if _c_read_markers is not None else "Python"
+"""Which `_read_markers` runs: the compiled ``_regions`` module or its Python twin."""

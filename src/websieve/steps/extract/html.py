@@ -1,0 +1,309 @@
+"""HTML → article text and metadata (``extract.html@1``): websieve's extractor, with trafilatura behind it.
+
+**Fast path** (``method: fast``, the default). The page is rendered to text lines, each line carrying the
+DOM regions it stood in (`websieve.steps.extract.dom`: navigation, links, comments, article containers,
+resiliparse's main content...). The line model of ``clean.lines``, trained for this with those region
+features (``tools/train_line_model.py --html``), keeps the article's lines; title, byline and date lines
+go to ``title``/``meta``; every removed line goes to the ledger with its score. Metadata comes from the
+page's head (`websieve.steps.extract.metadata`: JSON-LD, Open Graph, meta tags) first, then from its text.
+
+**Precise path** (``method: precise``): trafilatura, in a sandboxed child process with a time and memory
+cap per page (`websieve.steps.extract.sandbox`; ``pip install 'websieve[precise]'``).
+
+**Cascade** (``method: cascade``): the fast path, and trafilatura only for the pages where the line model
+was unsure (``doubtful_chars`` above ``cascade_doubt``), keeping trafilatura's text when it found one.
+**Union** (``method: union``): both, trafilatura's paragraphs that the fast path left out appended
+(recall-oriented corpora). ``meta.extractor`` says which extractor produced each text.
+
+Hostile pages are refused before a parser sees them (an error row in the ledger; the run goes on): more
+than ``max_html_chars`` characters or elements nested deeper than ``max_depth`` (`DocumentTooLarge`),
+binary content (`DecodeError`).
+
+>>> from websieve.steps.base import StepContext
+>>> step = ExtractHtml()
+>>> step.setup()
+>>> html = ("<html><head><title>Rain in Paris | Example News</title></head><body>"
+...         "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article><h1>Rain in Paris</h1>"
+...         "<p>It rained all day in Paris on Monday, and the Seine rose by almost a metre.</p>"
+...         "<p>The river police closed the lower quays and asked boats to stay moored.</p>"
+...         "</article><footer>© 2024 Example News</footer></body></html>")
+>>> doc = step.apply(Document(id="1", html=html), StepContext.standalone())
+>>> doc.title, doc.meta.extractor
+('Rain in Paris', 'websieve')
+>>> print(doc.text)
+It rained all day in Paris on Monday, and the Seine rose by almost a metre.
+<BLANKLINE>
+The river police closed the lower quays and asked boats to stay moored.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from websieve.config import StepConfig
+from websieve.document import Document, Field
+from websieve.errors import ConfigError, DecodeError, DocumentTooLarge
+from websieve.steps.base import Step, StepContext
+from websieve.steps.extract.guard import nesting_depth
+from websieve.steps.read.decode import looks_binary
+
+if TYPE_CHECKING:
+    from websieve.steps.clean.lines import CleanLines
+    from websieve.steps.extract.metadata import HtmlMetadata
+    from websieve.steps.extract.sandbox import PageMetadata, TrafilaturaSandbox
+    from websieve.steps.langid.fasttext import FastTextLangId
+
+__all__ = ["ExtractHtml", "ExtractHtmlConfig", "ExtractMethod", "ExtractRule", "Extractor"]
+
+
+class ExtractMethod(enum.Enum):
+    FAST = "fast"
+    """websieve's extractor only."""
+    PRECISE = "precise"
+    """trafilatura only (sandboxed)."""
+    CASCADE = "cascade"
+    """websieve's extractor, trafilatura where it was unsure."""
+    UNION = "union"
+    """Both; trafilatura's paragraphs that websieve's extractor left out are appended."""
+
+
+class Extractor(enum.Enum):
+    """Which extractor produced a document's text (``meta.extractor``)."""
+
+    WEBSIEVE = "websieve"
+    TRAFILATURA = "trafilatura"
+    UNION = "union"
+
+
+class ExtractRule(enum.Enum):
+    EMPTY = "empty_text"
+    """Extraction found (almost) no text: a redirect, an empty page, a page of scripts."""
+
+
+def _bundled_model() -> Path:
+    return Path(__file__).with_name("data") / "html_line_model.npz"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExtractHtmlConfig(StepConfig):
+    method: ExtractMethod = ExtractMethod.FAST
+    cascade_doubt: float = 0.35
+    """``method: cascade`` asks trafilatura when more than this share of the page's characters were
+    scored close to the threshold (the annotation ``doubtful_chars``)."""
+    model: str | None = None
+    """Line model trained with ``tools/train_line_model.py --html``; ``None``: the shipped one."""
+    threshold: float | None = None
+    """Article probability a line needs to stay; ``None``: the model's cross-validated threshold."""
+    metadata: bool = True
+    """Read title, author, date, site, categories and tags from the page's head and text."""
+    min_chars: int | None = None
+    """Drop documents whose text is shorter than this (``None``: keep empty ones too)."""
+    max_html_chars: int = 8_000_000
+    """Longer pages are refused (`DocumentTooLarge`): no article needs 8 million characters of HTML."""
+    max_depth: int = 3_000
+    """Pages whose elements nest deeper are refused: parsers and main-content heuristics slow down
+    quadratically on them (100,000 nested ``<div>`` take minutes)."""
+    max_marks: int = 20_000
+    """At most this many elements get their region marked (`websieve.steps.extract.dom`)."""
+    timeout_s: float = 5.0
+    """trafilatura's time per page (precise, cascade, union); the page keeps the fast path's text, or
+    goes to the ledger with the error under ``method: precise``."""
+    memory_mb: int = 1024
+    """trafilatura's address-space cap."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.cascade_doubt <= 1.0:
+            raise ConfigError(
+                f"extract.html: cascade_doubt must be between 0 and 1, got {self.cascade_doubt}"
+            )
+        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
+            raise ConfigError(f"extract.html: threshold must be between 0 and 1, got {self.threshold}")
+        for name in ("max_html_chars", "max_depth", "max_marks", "memory_mb"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"extract.html: {name} must be at least 1, got {getattr(self, name)}")
+        if self.timeout_s <= 0:
+            raise ConfigError(f"extract.html: timeout_s must be positive, got {self.timeout_s}")
+
+
+class ExtractHtml(Step[ExtractHtmlConfig]):
+    step_id = "extract.html@1"
+    config_cls = ExtractHtmlConfig
+    requires = frozenset[Field]()
+    produces = frozenset({Field.TEXT, Field.TITLE, Field.META})
+
+    _lines: CleanLines | None = None
+    _lid: FastTextLangId | None = None
+    _sandbox: TrafilaturaSandbox | None = None
+
+    def setup(self) -> None:
+        from websieve.steps.clean.lines import CleanLines, CleanLinesConfig
+        from websieve.steps.langid.fasttext import FastTextLangId
+
+        cfg = self.config
+        self._lines = CleanLines(
+            CleanLinesConfig(
+                model=cfg.model or str(_bundled_model()),
+                threshold=cfg.threshold,
+                metadata=cfg.metadata,
+                skip_extracted=False,
+            )
+        )
+        self._lines.setup()
+        self._lid = FastTextLangId()
+        self._lid.setup()
+        if cfg.method is not ExtractMethod.FAST:
+            from websieve.steps.extract.sandbox import SandboxConfig, TrafilaturaSandbox
+
+            self._sandbox = TrafilaturaSandbox(
+                SandboxConfig(
+                    timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb, max_html_chars=cfg.max_html_chars
+                )
+            )
+
+    def apply(self, doc: Document, ctx: StepContext) -> Document | None:
+        if doc.text is not None or doc.html is None:
+            return doc
+        if self._lines is None:
+            self.setup()
+        cfg = self.config
+        html = doc.html
+        if len(html) > cfg.max_html_chars:
+            raise DocumentTooLarge(
+                f"{len(html):,} characters of HTML, over extract.html.max_html_chars={cfg.max_html_chars:,}"
+            )
+        if looks_binary(html[:8192].encode("utf-8", "replace")):
+            raise DecodeError("binary content (many control characters in the first 8 KiB), not a page")
+        depth = nesting_depth(html, limit=cfg.max_depth)
+        if depth > cfg.max_depth:
+            raise DocumentTooLarge(
+                f"HTML elements nested more than {cfg.max_depth:,} deep (extract.html.max_depth): "
+                "a generated or broken page, refused before parsing"
+            )
+        if cfg.method is ExtractMethod.PRECISE:
+            self._precise_only(doc, html)
+        else:
+            self._fast(doc, html, ctx)
+            if cfg.method is not ExtractMethod.FAST:
+                self._second_opinion(doc, html)
+        doc.html = None
+        doc.annotate(self.step_id, html_chars=len(html), text_chars=len(doc.text or ""))
+        text = (doc.text or "").strip()
+        if (
+            cfg.min_chars is not None
+            and len(text) < cfg.min_chars
+            and ctx.drop(
+                doc, step=self.step_id, rule=ExtractRule.EMPTY, value=len(text), threshold=cfg.min_chars
+            )
+        ):
+            return None
+        return doc
+
+    def _fast(self, doc: Document, html: str, ctx: StepContext) -> None:
+        from websieve.steps.extract.dom import render_page
+
+        assert self._lines is not None and self._lid is not None
+        page = render_page(html, max_marks=self.config.max_marks)
+        if self.config.metadata:
+            _fill_head_metadata(doc, page.tree, page.title)
+        elif page.title and not doc.title:
+            doc.title = page.title
+        doc.text = page.text
+        # the language the line model's stop-word features read (the langid step decides again on the
+        # clean text); the model was trained with this same call on the rendered text
+        lang_doc = self._lid.apply(Document(id=doc.id, text=page.text), ctx)
+        lang = lang_doc.lang if lang_doc is not None and lang_doc.lang != "und" else None
+        saved_lang, doc.lang = doc.lang, doc.lang or lang
+        self._lines.clean(doc, ctx, regions=page.regions, step_id=self.step_id)
+        doc.lang = saved_lang
+        doc.meta.extractor = Extractor.WEBSIEVE.value
+
+    def _precise_only(self, doc: Document, html: str) -> None:
+        from websieve.errors import DocumentError
+
+        assert self._sandbox is not None
+        result = self._sandbox.extract(html, url=doc.url)
+        if not result.ok:
+            raise DocumentError(f"trafilatura {result.outcome.value}: {result.detail}")
+        doc.text = result.text or ""
+        if result.metadata is not None:
+            _fill_trafilatura_metadata(doc, result.metadata)
+        if self.config.metadata:
+            from resiliparse.parse.html import HTMLTree
+
+            _fill_head_metadata(doc, HTMLTree.parse(html), None)
+        doc.meta.extractor = Extractor.TRAFILATURA.value
+        doc.annotate(self.step_id, trafilatura_seconds=round(result.seconds, 4))
+
+    def _second_opinion(self, doc: Document, html: str) -> None:
+        """Cascade and union: ask trafilatura, and keep or merge its text."""
+        assert self._sandbox is not None
+        cfg = self.config
+        if cfg.method is ExtractMethod.CASCADE:
+            doubt = doc.annotations.get(self.step_id, {}).get("doubtful_chars")
+            if not isinstance(doubt, float | int) or doubt <= cfg.cascade_doubt:
+                return
+        result = self._sandbox.extract(html, url=doc.url)
+        doc.annotate(
+            self.step_id, trafilatura=result.outcome.value, trafilatura_seconds=round(result.seconds, 4)
+        )
+        if not result.ok or not (result.text or "").strip():
+            return  # the fast path's text stays: a page never loses its text to the second opinion
+        if cfg.method is ExtractMethod.CASCADE:
+            doc.text = result.text
+            doc.meta.extractor = Extractor.TRAFILATURA.value
+        else:
+            doc.text = union_text(doc.text or "", result.text or "")
+            doc.meta.extractor = Extractor.UNION.value
+        if result.metadata is not None:
+            _fill_trafilatura_metadata(doc, result.metadata)
+
+
+def union_text(first: str, second: str) -> str:
+    """``first``, then the paragraphs of ``second`` whose text ``first`` does not already contain.
+
+    >>> union_text("A long paragraph.\\n\\nAnother one.", "Another one.\\n\\nA third.")
+    'A long paragraph.\\n\\nAnother one.\\n\\nA third.'
+    """
+    have = " ".join(first.split())
+    extra = [p.strip() for p in second.split("\n") if p.strip() and " ".join(p.split()) not in have]
+    return "\n\n".join([first.rstrip(), *extra]) if extra else first
+
+
+def _fill_head_metadata(doc: Document, tree: Any, title: str | None) -> None:
+    """What the page says of itself in its markup (JSON-LD, Open Graph, meta tags, bylines), where the
+    document does not know it already."""
+    from websieve.steps.extract.dom import unmark
+    from websieve.steps.extract.metadata import read_metadata
+
+    found: HtmlMetadata = read_metadata(tree, url=doc.url)
+
+    def clean(value: str | None) -> str | None:
+        return (unmark(value).strip() or None) if value else None
+
+    doc.title = doc.title or clean(found.title) or title
+    meta = doc.meta
+    meta.author = meta.author or clean(found.author)
+    meta.date = meta.date or found.date
+    meta.site = meta.site or clean(found.site)
+    meta.description = meta.description or clean(found.description)
+    meta.declared_lang = meta.declared_lang or found.declared_lang
+    if found.categories and not meta.categories:
+        meta.categories = [c for c in map(clean, found.categories) if c]
+    if found.tags and not meta.tags:
+        meta.tags = [t for t in map(clean, found.tags) if t]
+
+
+def _fill_trafilatura_metadata(doc: Document, found: PageMetadata) -> None:
+    doc.title = doc.title or found.title
+    meta = doc.meta
+    meta.author = meta.author or found.author
+    meta.date = meta.date or found.date
+    meta.site = meta.site or found.site
+    meta.description = meta.description or found.description
+    if found.categories and not meta.categories:
+        meta.categories = list(found.categories)
+    if found.tags and not meta.tags:
+        meta.tags = list(found.tags)
