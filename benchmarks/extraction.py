@@ -11,7 +11,8 @@ Systems, each timed on one core over the same decoded pages (decoding excluded):
   page is extracted by the fold model that never saw its site (``benchmarks/_work/cv-html``, written by
   ``tools/train_line_model.py --html``); without it the shipped model, trained on these pages, is used;
 - ``websieve cascade``: the same, and trafilatura (sandboxed) on the pages the line model doubted;
-- ``trafilatura`` 2.x in-process (``extract``, txt, tables on, comments off: its defaults for text);
+- ``trafilatura`` 2.x in-process, text and metadata (``bare_extraction``, tables on, comments off: the same
+  job as websieve's extractor), and ``trafilatura text only`` (its text, no metadata: its speed alone);
 - ``resiliparse`` main content (``extract_plain_text(main_content=True)``).
 
 It also scores the metadata websieve puts in ``title``/``meta`` against the 851 pages of
@@ -99,11 +100,32 @@ def websieve_extractor(method: ExtractMethod, cv: bool) -> Callable[[dict[str, A
     return extract
 
 
-def trafilatura_extractor() -> Callable[[dict[str, Any], str], str | None]:
-    import trafilatura
+def trafilatura_extractor(with_metadata: bool) -> Callable[[dict[str, Any], str], Document]:
+    """trafilatura's text (``bare_extraction``'s text is ``extract``'s txt output) and, with
+    ``with_metadata``, its metadata: the same job as websieve's extractor."""
+    import unicodedata
 
-    def extract(row: dict[str, Any], html: str) -> str | None:
-        return trafilatura.extract(html, url=row.get("url"), include_comments=False, include_tables=True)
+    from trafilatura import bare_extraction
+
+    def extract(row: dict[str, Any], html: str) -> Document:
+        found = bare_extraction(
+            html,
+            url=row.get("url"),
+            output_format="python",
+            include_comments=False,
+            include_tables=True,
+            with_metadata=with_metadata,
+        )
+        doc = Document(id=row["id"], url=row.get("url"))
+        if found is None:
+            return doc
+        doc.text = unicodedata.normalize("NFC", found.text or "")
+        if with_metadata:
+            doc.title, doc.meta.author, doc.meta.date = found.title, found.author, found.date
+            doc.meta.site = found.sitename
+            doc.meta.categories = list(found.categories or [])
+            doc.meta.tags = list(found.tags or [])
+        return doc
 
     return extract
 
@@ -183,7 +205,11 @@ def main() -> None:
     if not args.no_cascade:
         systems.append(("websieve cascade", websieve_extractor(ExtractMethod.CASCADE, args.cv)))
     if not args.no_peers:
-        systems += [("trafilatura", trafilatura_extractor()), ("resiliparse", resiliparse_extractor())]
+        systems += [
+            ("trafilatura", trafilatura_extractor(with_metadata=True)),
+            ("trafilatura text only", trafilatura_extractor(with_metadata=False)),
+            ("resiliparse", resiliparse_extractor()),
+        ]
     for name, extract in systems:
         out, speed = run(name, rows, pages, extract)
         preds = {k: (v.text if isinstance(v, Document) else v) for k, v in out.items()}
@@ -203,23 +229,29 @@ def main() -> None:
     for name, (g, s, speed) in results.items():
         print(f"{name:<20} {g!s:<24} {s!s:<28} {speed:,.1f}")
     if "trafilatura" in results:
-        base = results["trafilatura"][2]
+        base, text_only = results["trafilatura"][2], results["trafilatura text only"][2]
         for name, (_, _, speed) in results.items():
             if name.startswith("websieve"):
-                print(f"  {name}: {speed / base:.1f}× trafilatura's docs/s")
+                print(
+                    f"  {name}: {speed / base:.1f}× trafilatura's docs/s "
+                    f"({speed / text_only:.1f}× trafilatura without its metadata)"
+                )
         cascade = docs.get("websieve cascade")
         if cascade:
             asked = sum(1 for d in cascade.values() if d is not None and d.meta.extractor == "trafilatura")
             print(f"  cascade: trafilatura's text kept on {asked}/{len(rows)} pages")
 
     truth = json.loads(EVALDATA.read_text(encoding="utf-8"))
-    ours = metadata_rows(docs["websieve fast"])
-    meta_scores = score_metadata(ours, truth)
-    print("\nmetadata (extraction-trafilatura-eval, pages with a non-empty truth): websieve fast")
+    with_meta = [name for name in ("websieve fast", "trafilatura") if name in docs]
+    meta_scores = {name: score_metadata(metadata_rows(docs[name]), truth) for name in with_meta}
+    print("\nmetadata accuracy (extraction-trafilatura-eval, pages with a non-empty truth)")
+    print(f"  {'field':<11} " + " ".join(f"{name:<22}" for name in with_meta))
     for field in FIELDS:
-        if field in meta_scores:
-            correct, total = meta_scores[field]
-            print(f"  {field:<11} {correct / max(total, 1):.3f}  ({correct:.0f}/{total})")
+        cells = []
+        for name in with_meta:
+            correct, total = meta_scores[name][field]
+            cells.append(f"{correct / max(total, 1):.3f} ({correct:.0f}/{total})".ljust(22))
+        print(f"  {field:<11} " + " ".join(cells))
 
     ranking = saved_outputs(rows) if not args.limit else {}
     if ranking:

@@ -59,6 +59,8 @@ from websieve.steps.base import StepContext  # noqa: E402
 from websieve.steps.clean.features import Line, context_features, line_features, split_lines  # noqa: E402
 from websieve.steps.clean.model import LineModel, Mlp, Passes  # noqa: E402
 from websieve.steps.clean.vocab import label_words, ui_prefix  # noqa: E402
+from websieve.steps.extract.dom import RenderedPage, render_page  # noqa: E402
+from websieve.steps.extract.html import page_language  # noqa: E402
 from websieve.steps.langid.fasttext import FastTextLangId  # noqa: E402
 from websieve.steps.read.decode import decode_page  # noqa: E402
 
@@ -110,13 +112,11 @@ def site_fold(url: str) -> int:
     return zlib.crc32(site.encode()) % FOLDS
 
 
-def html_lines(row_id: str) -> tuple[str, np.ndarray]:
+def html_page(row_id: str) -> RenderedPage:
     """A dev page rendered from its original HTML, as the ``extract.html`` step renders it."""
     from extraction_data import html_bytes
-    from websieve.steps.extract.dom import render_page
 
-    page = render_page(decode_page(html_bytes(row_id), http_charset=None)[0])
-    return page.text, page.regions
+    return render_page(decode_page(html_bytes(row_id), http_charset=None)[0])
 
 
 HIDDEN = (32, 16)
@@ -239,9 +239,11 @@ def main() -> None:
     for row in rows:
         text, regions = row["text"], None
         if args.html:
-            text, regions = html_lines(row["id"])
-        doc = lid.apply(Document(id=row["id"], text=text), ctx)
-        lang = doc.lang if doc else None
+            page = html_page(row["id"])
+            text, regions, lang = page.text, page.regions, page_language(lid, page)
+        else:
+            doc = lid.apply(Document(id=row["id"], text=text), ctx)
+            lang = doc.lang if doc else None
         lines = split_lines(text)
         labels, human = label_lines(lines, refs.get(row["id"]), row)
         x = line_features(lines, lang, row.get("url"))

@@ -38,13 +38,16 @@ def test_nested_regions_count_once_and_stray_closes_are_ignored() -> None:
 def test_render_page_regions_on_generated_markup() -> None:
     page = render_page(
         "<html><body><header><a href='/'>Home</a></header><div class='comments'><p>Nice post!</p></div>"
-        "<main><h1>Title</h1><p>Body text with <a href='/x'>a link</a> inside.</p></main></body></html>"
+        "<main><h1>Title</h1><h2>Part one</h2><p>Body text with <a href='/x'>a link</a> inside.</p></main>"
+        "</body></html>"
     )
     lines = page.text.split("\n")
     row = {line.strip(): page.regions[i] for i, line in enumerate(lines) if line.strip()}
     assert row["Home"][Region.NAV] == 1.0 and row["Home"][Region.LINK] == 1.0
     assert row["Nice post!"][Region.COMMENT] == 1.0 and row["Nice post!"][Region.PARAGRAPH] == 1.0
-    assert row["Title"][Region.HEADING] == 1.0 and row["Title"][Region.ARTICLE] == 1.0
+    assert row["Title"][Region.TITLE] == 1.0 and row["Title"][Region.ARTICLE] == 1.0
+    assert row["Title"][Region.HEADING] == 0.0  # h2-h6 only
+    assert row["Part one"][Region.HEADING] == 1.0
     body = row["Body text with a link inside."]
     assert 0.1 < body[Region.LINK] < 0.5 and body[Region.NAV] == 0.0
     assert body[MAIN_COLUMN] == 1.0

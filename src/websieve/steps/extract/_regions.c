@@ -91,7 +91,87 @@ static PyObject *read_markers(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NN)", clean, table);
 }
 
+/* Tag names that never raise the nesting depth: void elements and those whose end tag is optional
+ * (guard._FLAT; the Python twin is guard._nesting_depth_py). */
+static const char *const FLAT[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                                   "meta", "param", "source", "track", "wbr", "p", "li", "dt", "dd",
+                                   "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot",
+                                   "colgroup", "rb", "rt", "rp", NULL};
+
+static int is_flat(const char *name, Py_ssize_t len) {
+    for (int k = 0; FLAT[k] != NULL; k++)
+        if ((Py_ssize_t)strlen(FLAT[k]) == len && memcmp(FLAT[k], name, (size_t)len) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_alpha(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_alnum(Py_UCS4 c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
+
+/* nesting_depth(html, limit): the regex <(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)> read left to right, a
+ * start tag of a non-flat element one level deeper, an end tag one level up (never below 0); stops once
+ * the depth passes limit (limit < 0: no limit). */
+static PyObject *nesting_depth(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Un", &text, &limit))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t depth = 0, deepest = 0, i = 0;
+    char name[16];
+    while (i < n) {
+        if (PyUnicode_READ(kind, data, i) != '<') {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        int closing = 0;
+        if (j < n && PyUnicode_READ(kind, data, j) == '/') {
+            closing = 1;
+            j++;
+        }
+        if (j >= n || !is_alpha(PyUnicode_READ(kind, data, j))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = j, len = 0;
+        while (j < n && is_alnum(PyUnicode_READ(kind, data, j))) {
+            if (len < (Py_ssize_t)sizeof(name)) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, j);
+                name[len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
+            len++;
+            j++;
+        }
+        (void)start;
+        while (j < n && PyUnicode_READ(kind, data, j) != '>')
+            j++;
+        if (j >= n)
+            break; /* no '>' left: no later '<' can match either */
+        int self_closing = PyUnicode_READ(kind, data, j - 1) == '/' && j - 1 >= start + len;
+        i = j + 1;
+        if (self_closing || (len <= (Py_ssize_t)sizeof(name) && is_flat(name, len)))
+            continue;
+        if (closing) {
+            if (depth)
+                depth--;
+            continue;
+        }
+        depth++;
+        if (depth > deepest) {
+            deepest = depth;
+            if (limit >= 0 && deepest > limit)
+                break;
+        }
+    }
+    return PyLong_FromSsize_t(deepest);
+}
+
 static PyMethodDef methods[] = {
+    {"nesting_depth", nesting_depth, METH_VARARGS,
+     "nesting_depth(html, limit) -> the deepest element nesting read from the tags (limit < 0: none)"},
     {"read_markers", read_markers, METH_VARARGS,
      "read_markers(text, n_regions) -> (text without markers, float32 rows as bytes)"},
     {NULL, NULL, 0, NULL},

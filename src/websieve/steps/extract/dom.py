@@ -1,12 +1,12 @@
 """Render an HTML page to text lines, each with where it stood in the page's DOM.
 
 The page is parsed once with lexbor (selectolax); every element of a few telling kinds (navigation,
-comments, share and promotion widgets, article containers, links, headings, list items, forms, tables,
-quotes, paragraphs; `Region`) is bracketed by two private marker characters (Unicode noncharacters,
-which no real text contains). resiliparse then renders the marked page as text with its block layout,
-and one pass over the rendered text turns the markers into, for every line, the share of its characters
-inside each kind of region. A second render with resiliparse's main-content heuristic adds whether the
-line is part of what resiliparse would keep.
+comments, share and promotion widgets, bylines, article containers, links, headings, list items, forms,
+tables, quotes, figures, paragraphs, hidden elements; `Region`) is bracketed by two private marker
+characters (Unicode noncharacters, which no real text contains). resiliparse then renders the marked
+page as text with its block layout, and one pass over the rendered text turns the markers into, for
+every line, the share of its characters inside each kind of region. A second render with resiliparse's
+main-content heuristic adds whether the line is part of what resiliparse would keep.
 
 >>> page = render_page(
 ...     "<html><body><nav><a href='/'>Home</a></nav>"
@@ -37,15 +37,25 @@ class Region(enum.IntEnum):
 
     NAV = 0
     COMMENT = 1
-    PROMO = 2
-    ARTICLE = 3
-    LINK = 4
-    HEADING = 5
-    LIST = 6
-    FORM = 7
-    TABLE = 8
-    QUOTE = 9
-    PARAGRAPH = 10
+    SHARE = 2
+    """Share buttons, related links, newsletters, cookie notices, promotions, teasers."""
+    BYLINE = 3
+    """Author, date, tag and meta boxes."""
+    ARTICLE = 4
+    LINK = 5
+    TITLE = 6
+    """``h1``."""
+    HEADING = 7
+    """``h2``–``h6``."""
+    LIST = 8
+    FORM = 9
+    TABLE = 10
+    QUOTE = 11
+    FIGURE = 12
+    """Figures, their captions and credits."""
+    PARAGRAPH = 13
+    HIDDEN = 14
+    """Elements the page hides (``hidden``, ``aria-hidden``, ``display: none``)."""
 
 
 _SELECTORS: dict[Region, str] = {
@@ -53,18 +63,21 @@ _SELECTORS: dict[Region, str] = {
     "[class*=nav], [id*=nav], [class*=menu], [id*=menu], [class*=breadcrumb], [class*=footer], "
     "[id*=footer], [class*=header], [id*=header], [class*=sidebar], [id*=sidebar], [class*=widget]",
     Region.COMMENT: "[class*=comment], [id*=comment], [class*=reply], [id*=respond], [class*=disqus]",
-    Region.PROMO: "[class*=share], [class*=social], [class*=related], [class*=newsletter], [class*=cookie], "
-    "[class*=promo], [class*=advert], [class*=subscribe], [class*=tag], [class*=author], [class*=meta], "
-    "[class*=date], [class*=caption], [class*=teaser], [class*=recommend]",
+    Region.SHARE: "[class*=share], [class*=social], [class*=related], [class*=newsletter], [class*=cookie], "
+    "[class*=promo], [class*=advert], [class*=subscribe], [class*=teaser], [class*=recommend]",
+    Region.BYLINE: "[class*=tag], [class*=author], [class*=byline], [class*=meta], [class*=date]",
     Region.ARTICLE: "article, main, [itemprop=articleBody], [class*=article], [class*=content], "
     "[class*=post], [class*=entry], [class*=story], [class*=body], [class*=text]",
     Region.LINK: "a",
-    Region.HEADING: "h1, h2, h3, h4, h5, h6",
+    Region.TITLE: "h1",
+    Region.HEADING: "h2, h3, h4, h5, h6",
     Region.LIST: "li, dt, dd",
     Region.FORM: "form, button, label",
     Region.TABLE: "td, th",
-    Region.QUOTE: "blockquote, figcaption, figure, time, address",
+    Region.QUOTE: "blockquote, q",
+    Region.FIGURE: "figure, figcaption, [class*=caption], [class*=credit]",
     Region.PARAGRAPH: "p",
+    Region.HIDDEN: "[hidden], [aria-hidden=true], [style*='display:none'], [style*='display: none']",
 }
 MAIN_COLUMN = len(Region)
 """Column of `RenderedPage.regions` that says whether resiliparse's main-content render kept the line."""
@@ -93,6 +106,8 @@ class RenderedPage:
     title: str | None
     marked: int
     """How many elements were bracketed (capped by ``max_marks``)."""
+    main: str
+    """The text resiliparse's main-content render keeps (without markers)."""
     tree: Any
     """The resiliparse tree of the marked page (its head is the page's own; text read from its body
     carries the markers: `unmark` it)."""
@@ -130,12 +145,13 @@ def render_page(html: str, *, max_marks: int = 20_000) -> RenderedPage:
     tree = HTMLTree.parse(html)
     rendered = extract_plain_text(tree, main_content=False, preserve_formatting=True, list_bullets=False)
     main = extract_plain_text(tree, main_content=True, preserve_formatting=True, list_bullets=False)
-    main_lines = {line.strip() for line in main.translate(_STRIP).split("\n")}
+    main = main.translate(_STRIP)
+    main_lines = {line.strip() for line in main.split("\n")}
     text, regions = _read_markers(rendered)
     lines = text.split("\n")
     regions[:, MAIN_COLUMN] = [line.strip() in main_lines and bool(line.strip()) for line in lines]
     title = (tree.title or "").strip() or None
-    return RenderedPage(text=text, regions=regions, title=title, marked=marked, tree=tree)
+    return RenderedPage(text=text, regions=regions, title=title, marked=marked, main=main, tree=tree)
 
 
 def unmark(text: str) -> str:

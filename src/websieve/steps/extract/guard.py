@@ -13,6 +13,7 @@ them. Such pages are refused before any parser sees them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 __all__ = ["nesting_depth"]
 
@@ -24,6 +25,13 @@ _OPTIONAL_END = "p li dt dd tr td th option optgroup thead tbody tfoot colgroup 
 _FLAT = frozenset(f"{_VOID} {_OPTIONAL_END}".split())
 
 
+_c_nesting_depth: Callable[[str, int], int] | None
+try:
+    from websieve.steps.extract._regions import nesting_depth as _c_nesting_depth
+except ImportError:  # not compiled: the Python twin below
+    _c_nesting_depth = None
+
+
 def nesting_depth(html: str, *, limit: int | None = None) -> int:
     """The deepest element nesting of ``html``, read from its tags without building a tree.
 
@@ -33,6 +41,13 @@ def nesting_depth(html: str, *, limit: int | None = None) -> int:
     """
     if limit is not None and html.count("<") <= limit:
         return min(html.count("<"), limit)
+    if _c_nesting_depth is not None:
+        return _c_nesting_depth(html, -1 if limit is None else limit)
+    return _nesting_depth_py(html, limit=limit)
+
+
+def _nesting_depth_py(html: str, *, limit: int | None = None) -> int:
+    """`nesting_depth` in Python: the reference for the C extension's, and the fallback."""
     depth = deepest = 0
     for match in _TAG.finditer(html):
         closing, name, self_closing = match.groups()

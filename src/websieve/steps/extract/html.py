@@ -52,11 +52,20 @@ from websieve.steps.read.decode import looks_binary
 
 if TYPE_CHECKING:
     from websieve.steps.clean.lines import CleanLines
+    from websieve.steps.extract.dom import RenderedPage
     from websieve.steps.extract.metadata import HtmlMetadata
     from websieve.steps.extract.sandbox import PageMetadata, TrafilaturaSandbox
     from websieve.steps.langid.fasttext import FastTextLangId
 
-__all__ = ["ExtractHtml", "ExtractHtmlConfig", "ExtractMethod", "ExtractRule", "Extractor"]
+__all__ = [
+    "ExtractHtml",
+    "ExtractHtmlConfig",
+    "ExtractMethod",
+    "ExtractRule",
+    "Extractor",
+    "page_language",
+    "union_text",
+]
 
 
 class ExtractMethod(enum.Enum):
@@ -211,11 +220,7 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
         elif page.title and not doc.title:
             doc.title = page.title
         doc.text = page.text
-        # the language the line model's stop-word features read (the langid step decides again on the
-        # clean text); the model was trained with this same call on the rendered text
-        lang_doc = self._lid.apply(Document(id=doc.id, text=page.text), ctx)
-        lang = lang_doc.lang if lang_doc is not None and lang_doc.lang != "und" else None
-        saved_lang, doc.lang = doc.lang, doc.lang or lang
+        saved_lang, doc.lang = doc.lang, doc.lang or page_language(self._lid, page)
         self._lines.clean(doc, ctx, regions=page.regions, step_id=self.step_id)
         doc.lang = saved_lang
         doc.meta.extractor = Extractor.WEBSIEVE.value
@@ -259,6 +264,18 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
             doc.meta.extractor = Extractor.UNION.value
         if result.metadata is not None:
             _fill_trafilatura_metadata(doc, result.metadata)
+
+
+LANG_SAMPLE_CHARS = 3000
+
+
+def page_language(lid: FastTextLangId, page: RenderedPage) -> str | None:
+    """The language the line model's stop-word features read: fastText on the start of resiliparse's
+    main content (the whole render when that is under 200 characters). The langid step decides again on
+    the clean text; the model was trained with this same call (``tools/train_line_model.py --html``)."""
+    sample = page.main if len(page.main.strip()) >= 200 else page.text
+    found = lid.apply(Document(id="", text=sample[:LANG_SAMPLE_CHARS]), StepContext.standalone())
+    return found.lang if found is not None and found.lang != "und" else None
 
 
 def union_text(first: str, second: str) -> str:
