@@ -94,7 +94,6 @@ _OPEN = [chr(_BASE + 2 * r) for r in Region]
 _CLOSE = [chr(_BASE + 2 * r + 1) for r in Region]
 _MARKERS = re.compile("[\ufdd0-\ufdef]")
 _MARKER_OR_NEWLINE = re.compile("[\ufdd0-\ufdef\n]")
-_STRIP = dict.fromkeys(range(_BASE, _BASE + 32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +122,7 @@ def render_page(html: str, *, max_marks: int = 20_000) -> RenderedPage:
     from resiliparse.parse.html import HTMLTree
     from selectolax.lexbor import LexborHTMLParser
 
-    if _MARKERS.search(html):
-        html = html.translate(_STRIP)
+    html = unmark(html)
     parser = LexborHTMLParser(html)
     body = parser.body
     marked = 0
@@ -145,7 +143,7 @@ def render_page(html: str, *, max_marks: int = 20_000) -> RenderedPage:
     tree = HTMLTree.parse(html)
     rendered = extract_plain_text(tree, main_content=False, preserve_formatting=True, list_bullets=False)
     main = extract_plain_text(tree, main_content=True, preserve_formatting=True, list_bullets=False)
-    main = main.translate(_STRIP)
+    main = unmark(main)
     main_lines = {line.strip() for line in main.split("\n")}
     text, regions = _read_markers(rendered)
     lines = text.split("\n")
@@ -156,7 +154,7 @@ def render_page(html: str, *, max_marks: int = 20_000) -> RenderedPage:
 
 def unmark(text: str) -> str:
     """``text`` without the region markers (for text read from `RenderedPage.tree`'s body)."""
-    return text.translate(_STRIP)
+    return _MARKERS.sub("", text) if _MARKERS.search(text) else text
 
 
 def _read_markers(rendered: str) -> tuple[str, np.ndarray]:
@@ -212,7 +210,7 @@ def _read_markers_py(rendered: str) -> tuple[str, np.ndarray]:
     rows.append([c / length for c in counts] if length else [0.0] * n_regions)
     regions = np.zeros((len(rows), n_regions + 1), dtype=np.float32)
     regions[:, :n_regions] = rows
-    return rendered.translate(_STRIP), regions
+    return unmark(rendered), regions
 
 
 REGIONS_BACKEND = "C extension" if _c_read_markers is not None else "Python"

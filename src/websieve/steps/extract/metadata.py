@@ -49,10 +49,14 @@ _MAX_TEXT = 4_000_000
 as many again of scripts."""
 _MAX_VALUE = 2000
 _MIN_DATE = datetime.date(1995, 1, 1)
-_NONCHARACTERS = dict.fromkeys(range(0xFDD0, 0xFDF0))
+_NONCHARACTERS = regex.compile("[\ufdd0-\ufdef]")
 """Dropped from every element text read: the HTML extractor reads metadata from a tree whose body
 carries its region markers, noncharacters in U+FDD0..U+FDEF (`websieve.steps.extract.dom`), which no
 real text contains."""
+
+
+def _unmark(text: str) -> str:
+    return _NONCHARACTERS.sub("", text) if _NONCHARACTERS.search(text) else text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -452,7 +456,7 @@ class _Page:
         """``el``'s text, whitespace squeezed, if it has at most ``limit`` characters."""
         if el.child_element_count > _MAX_CHILDREN or self.budget <= 0:
             return None
-        raw = (el.text or "").translate(_NONCHARACTERS)
+        raw = _unmark(el.text or "")
         self.budget -= len(raw)
         text = _clean(raw, limit + 1)
         return text if text and len(text) <= limit else None
@@ -461,7 +465,7 @@ class _Page:
         """A script's source, unless it is longer than `_MAX_JSON_CHARS`."""
         if self.script_budget <= 0:
             return None
-        text = (el.text or "").translate(_NONCHARACTERS)
+        text = _unmark(el.text or "")
         self.script_budget -= len(text)
         return text if len(text) <= _MAX_JSON_CHARS else None
 
@@ -600,7 +604,7 @@ def _heading(page: _Page, el: Any) -> tuple[str, str] | None:
             and not _KICKER.search(node.getattr("class") or "")
             and not node.hasattr("aria-hidden")
         ):
-            kept.append((node.text or "").translate(_NONCHARACTERS))
+            kept.append(_unmark(node.text or ""))
     clean = (_clean(" ".join(kept), 500) or "").strip(_SEPARATORS)
     return (full, clean or full)
 
