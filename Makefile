@@ -32,15 +32,18 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/langid.py
 	$(BIN)/python benchmarks/io_speed.py
 	$(BIN)/python benchmarks/noisy_text.py $(if $(wildcard benchmarks/_work/cv/folds.json),--cv,)
+	$(BIN)/python benchmarks/extraction.py $(if $(wildcard benchmarks/_work/cv-html/folds.json),--cv,)
 
-# Retrain the line model shipped in src/websieve/steps/clean/data/ (needs ../shared/data and a registry):
-# trafilatura, in its own environment, labels the lines; scikit-learn trains; numpy runs it.
+# Retrain the line models shipped in src/websieve/steps/clean/data/ (text) and steps/extract/data/ (HTML)
+# (needs ../shared/data and a registry): trafilatura, in its own environment, labels the lines;
+# scikit-learn trains; numpy runs them.
 model: $(STAMP)
 	test -x benchmarks/_work/peer-venv/bin/python || $(PYTHON) -m venv benchmarks/_work/peer-venv
 	benchmarks/_work/peer-venv/bin/pip install --quiet "trafilatura>=1.11,<1.12" lxml_html_clean
 	benchmarks/_work/peer-venv/bin/python tools/make_silver.py > /dev/null
 	$(BIN)/python -m pip install --quiet -e ".[dev,train]"
 	$(BIN)/python tools/train_line_model.py
+	$(BIN)/python tools/train_line_model.py --html
 
 clean-runs:
 	rm -rf runs

@@ -3,7 +3,7 @@
 A run config is plain YAML (or a preset shipped in ``websieve/presets``)::
 
     steps:
-      - extract.resiliparse
+      - extract.html
       - normalize.unicode: {ftfy: true}
       - langid.fasttext
     write: {format: jsonl}
@@ -247,9 +247,7 @@ def build_run_config(data: Mapping[str, Any]) -> RunConfig:
         )
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
-        raise ConfigError(
-            "config: 'steps' must be a non-empty list, e.g. [extract.resiliparse, langid.fasttext]"
-        )
+        raise ConfigError("config: 'steps' must be a non-empty list, e.g. [extract.html, langid.fasttext]")
     entries = []
     for raw in raw_steps:
         if isinstance(raw, str):

@@ -47,13 +47,13 @@ class Pipeline:
                 need = ", ".join(sorted(f.value for f in missing))
                 raise PipelineOrderError(
                     f"step {step.step_id} needs {need}, but the input provides {start} and no step before it "
-                    f"produces {need}; add an extract step (e.g. extract.resiliparse) before it"
+                    f"produces {need}; add an extract step (e.g. extract.html) before it"
                 )
             have |= step.produces
         if not have >= _WRITER_REQUIRES:
             raise PipelineOrderError(
                 f"the output needs text, but the input provides {start} and no step produces text; "
-                "add extract.resiliparse to the steps"
+                "add extract.html to the steps"
             )
 
     def setup(self) -> None:

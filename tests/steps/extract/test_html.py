@@ -178,3 +178,18 @@ def test_extract_preset_on_jsonl_html_rows_with_hostile_pages(tmp_path: Path) ->
     assert fr["meta"]["extractor"] == "websieve" and fr["title"].startswith("Décisions de l’AG")
     assert "étudiants" in output["mojibake"]["text"]
     assert orjson.loads(fr["meta"]["source"]) == {"site": "slu"}
+
+
+def test_dates_after_the_crawl_are_not_publication_dates(fast: ExtractHtml) -> None:
+    html = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget",'
+        ' "datePublished": "2021-03-04T10:00:00Z"}</script></head><body><article><p>'
+        + "The parliament passed the budget on Thursday after a long night of debate. " * 3
+        + "</p></article></body></html>"
+    )
+    doc = Document(id="d", html=html)
+    doc.meta.crawl_date = "2020-08-03T12:00:00Z"
+    out = fast.apply(doc, StepContext.standalone())
+    assert out is not None and out.meta.date is None
+    fresh = fast.apply(Document(id="e", html=html), StepContext.standalone())
+    assert fresh is not None and fresh.meta.date == "2021-03-04"

@@ -686,7 +686,7 @@ _TEXT_TAGS = (
 )
 
 
-def _pick_date(page: _Page, max_date: datetime.date) -> str | None:
+def _pick_date(page: _Page, max_date: datetime.date, *, text_dates: bool = True) -> str | None:
     """htmldate's order: the URL, published dates in ``<meta>`` and JSON-LD, microdata, modified dates,
     elements whose class says "date", ``<time>``, the title, scripts, then the oldest date in a short text."""
 
@@ -725,6 +725,8 @@ def _pick_date(page: _Page, max_date: datetime.date) -> str | None:
     for el in page.elements("script:not([src])", _MAX_SCRIPTS):  # {"published_at": "2019-03-02T06:22:28"}
         if (text := page.script(el)) and (key := _SCRIPT_DATE.search(text)) and (date := parse(key[1])):
             return date
+    if not text_dates:
+        return None
     oldest = None
     for el in page.elements(_TEXT_TAGS, 3000):
         text = page.text(el, 10_000) if el.child_element_count <= 3 else None
@@ -803,10 +805,12 @@ _HOST = regex.compile(r"(?i)^[a-z][a-z0-9+.-]*://(?:www\d?\.)?([^/:?#]+)")
 
 
 def read_metadata(
-    tree: Any, *, url: str | None = None, max_date: datetime.date | None = None
+    tree: Any, *, url: str | None = None, max_date: datetime.date | None = None, text_dates: bool = True
 ) -> HtmlMetadata:
     """The metadata of a page parsed with ``HTMLTree.parse``; ``url`` adds the date and the site's name
-    written in it. Dates before 1995 or after ``max_date`` (default: today) are ignored.
+    written in it. Dates before 1995 or after ``max_date`` (default: today) are ignored. ``text_dates``:
+    as a last resort, the oldest date written in a short text of the page (the HTML extractor leaves that
+    to its line cleaner, which reads the dates in the page's text lines anyway).
 
     >>> from resiliparse.parse.html import HTMLTree
     >>> page = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
@@ -829,7 +833,7 @@ def read_metadata(
     return HtmlMetadata(
         title=_pick_title(page, site),
         author=_pick_author(page, site),
-        date=_pick_date(page, max_date or datetime.date.today()),
+        date=_pick_date(page, max_date or datetime.date.today(), text_dates=text_dates),
         site=site_name,
         description=description,
         categories=_pick_categories(page),
