@@ -1,4 +1,4 @@
-"""The nesting-depth guard: the C scanner and its Python twin agree on any markup."""
+"""The tag guard: the C scanner and its Python twin agree on any markup."""
 
 from __future__ import annotations
 
@@ -7,24 +7,42 @@ from hypothesis import strategies as st
 
 from websieve.steps.extract import guard
 
-PIECES = ["<", ">", "/", "div", "DIV", "p", "br", "li", "span", " ", "x", "<!--", "-->", "1", "é", "\n", "="]
+PIECES = [
+    "<",
+    ">",
+    "/",
+    "div",
+    "DIV",
+    "p",
+    "br",
+    "li",
+    "span",
+    " ",
+    "x",
+    "<!--",
+    "-->",
+    "1",
+    "é",
+    "\n",
+    "=",
+    "a='b'",
+]
 
 
 def test_the_c_scanner_is_built() -> None:
-    assert guard._c_nesting_depth is not None
+    assert guard._c_scan_tags is not None
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=60), st.sampled_from([None, 0, 1, 3, 8]))
 def test_c_scanner_equals_the_python_twin(pieces: list[str], limit: int | None) -> None:
     html = "".join(pieces)
-    assert guard._c_nesting_depth is not None
-    assert guard._c_nesting_depth(html, -1 if limit is None else limit) == guard._nesting_depth_py(
-        html, limit=limit
-    )
+    assert guard._c_scan_tags is not None
+    assert guard._c_scan_tags(html, -1 if limit is None else limit) == guard._scan_tags_py(html, limit=limit)
 
 
 def test_depth_of_real_shapes() -> None:
-    assert guard.nesting_depth("<div><div/><section><img src='a>b'></section></div>") == 2
-    assert guard.nesting_depth("<DIV><Span>a</span></div>") == 2
-    assert guard.nesting_depth("<div " + "x" * 100) == 0  # a tag that never closes is not a tag
+    assert guard.scan_tags("<div><div/><section><img src='a>b'></section></div>").depth == 2
+    assert guard.scan_tags("<DIV><Span>a</span></div>").depth == 2
+    assert guard.scan_tags("<div " + "x" * 100) == (0, 0)  # a tag that never closes is not a tag
+    assert guard.scan_tags("<a href='/q?x=1&y=2' class=c>").attributes == 4  # '=' signs: an upper bound

@@ -16,7 +16,7 @@ from websieve.errors import ConfigError, DocumentTooLarge
 from websieve.ledger.records import Fate, LedgerRow
 from websieve.steps.base import StepContext
 from websieve.steps.extract.dom import render_page
-from websieve.steps.extract.guard import nesting_depth
+from websieve.steps.extract.guard import scan_tags
 from websieve.steps.extract.html import ExtractHtml, ExtractHtmlConfig, ExtractMethod
 
 FRENCH = PAGES_DIR / "trafilatura-eval-sauvonsluniversite.com.spip.html"
@@ -139,10 +139,22 @@ def test_hostile_giant_page_is_refused_and_a_large_page_is_processed(fast: Extra
     assert doc is not None and not _errors(ctx)
 
 
-def test_nesting_depth_reads_tags_without_a_tree() -> None:
-    assert nesting_depth("<ul><li>a<li>b</ul><p>c<p>d<br><img src=x>") == 1
-    assert nesting_depth(_deep(40), limit=10) == 11
-    assert nesting_depth("</div></div><div></div>") == 1  # stray end tags never go below zero
+def test_tag_scan_reads_tags_without_a_tree() -> None:
+    assert scan_tags("<ul><li>a<li>b</ul><p>c<p>d<br><img src=x>").depth == 1
+    assert scan_tags(_deep(40), limit=10).depth == 11
+    assert scan_tags("</div></div><div></div>").depth == 1  # stray end tags never go below zero
+
+
+def test_hostile_attribute_bomb_is_refused_fast(fast: ExtractHtml) -> None:
+    bomb = "<html><body><div " + " ".join(f"a{i}='v'" for i in range(100_000)) + ">x</div></body></html>"
+    t0 = time.perf_counter()
+    doc, ctx = _extract(fast, bomb)
+    assert time.perf_counter() - t0 < 5  # the parsers would take 35 s: not a speed target
+    assert doc is None and "max_attributes" in _errors(ctx)[0].message
+    # a real tag with a long data URI is fine
+    image = "<html><body><p>Text of the page.</p><img src='data:image/png;base64," + "QUJD" * 50_000 + "=='>"
+    doc, _ = _extract(fast, image + "</body></html>")
+    assert doc is not None
 
 
 def test_config_is_checked() -> None:

@@ -92,7 +92,7 @@ static PyObject *read_markers(PyObject *self, PyObject *args) {
 }
 
 /* Tag names that never raise the nesting depth: void elements and those whose end tag is optional
- * (guard._FLAT; the Python twin is guard._nesting_depth_py). */
+ * (guard._FLAT; the Python twin is guard._scan_tags_py). */
 static const char *const FLAT[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                                    "meta", "param", "source", "track", "wbr", "p", "li", "dt", "dd",
                                    "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot",
@@ -108,10 +108,11 @@ static int is_flat(const char *name, Py_ssize_t len) {
 static int is_alpha(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_alnum(Py_UCS4 c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
 
-/* nesting_depth(html, limit): the regex <(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)> read left to right, a
- * start tag of a non-flat element one level deeper, an end tag one level up (never below 0); stops once
- * the depth passes limit (limit < 0: no limit). */
-static PyObject *nesting_depth(PyObject *self, PyObject *args) {
+/* scan_tags(html, limit) -> (depth, attributes): the tags of the regex
+ * <(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)> read left to right; a start tag of a non-flat element is one
+ * level deeper, an end tag one level up (never below 0); `attributes` is the most '=' signs in one tag.
+ * Stops once the depth passes limit (limit < 0: no limit). */
+static PyObject *scan_tags(PyObject *self, PyObject *args) {
     PyObject *text;
     Py_ssize_t limit;
     if (!PyArg_ParseTuple(args, "Un", &text, &limit))
@@ -119,7 +120,7 @@ static PyObject *nesting_depth(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t depth = 0, deepest = 0, i = 0;
+    Py_ssize_t depth = 0, deepest = 0, most = 0, i = 0;
     char name[16];
     while (i < n) {
         if (PyUnicode_READ(kind, data, i) != '<') {
@@ -136,7 +137,7 @@ static PyObject *nesting_depth(PyObject *self, PyObject *args) {
             i++;
             continue;
         }
-        Py_ssize_t start = j, len = 0;
+        Py_ssize_t start = j, len = 0, equals = 0;
         while (j < n && is_alnum(PyUnicode_READ(kind, data, j))) {
             if (len < (Py_ssize_t)sizeof(name)) {
                 Py_UCS4 c = PyUnicode_READ(kind, data, j);
@@ -145,11 +146,15 @@ static PyObject *nesting_depth(PyObject *self, PyObject *args) {
             len++;
             j++;
         }
-        (void)start;
-        while (j < n && PyUnicode_READ(kind, data, j) != '>')
+        Py_UCS4 c;
+        while (j < n && (c = PyUnicode_READ(kind, data, j)) != '>') {
+            equals += c == '=';
             j++;
+        }
         if (j >= n)
             break; /* no '>' left: no later '<' can match either */
+        if (equals > most)
+            most = equals;
         int self_closing = PyUnicode_READ(kind, data, j - 1) == '/' && j - 1 >= start + len;
         i = j + 1;
         if (self_closing || (len <= (Py_ssize_t)sizeof(name) && is_flat(name, len)))
@@ -166,12 +171,12 @@ static PyObject *nesting_depth(PyObject *self, PyObject *args) {
                 break;
         }
     }
-    return PyLong_FromSsize_t(deepest);
+    return Py_BuildValue("(nn)", deepest, most);
 }
 
 static PyMethodDef methods[] = {
-    {"nesting_depth", nesting_depth, METH_VARARGS,
-     "nesting_depth(html, limit) -> the deepest element nesting read from the tags (limit < 0: none)"},
+    {"scan_tags", scan_tags, METH_VARARGS,
+     "scan_tags(html, limit) -> (deepest element nesting, most attributes in a tag); limit < 0: none"},
     {"read_markers", read_markers, METH_VARARGS,
      "read_markers(text, n_regions) -> (text without markers, float32 rows as bytes)"},
     {NULL, NULL, 0, NULL},

@@ -16,8 +16,8 @@ was unsure (``doubtful_chars`` above ``cascade_doubt``), keeping trafilatura's t
 (recall-oriented corpora). ``meta.extractor`` says which extractor produced each text.
 
 Hostile pages are refused before a parser sees them (an error row in the ledger; the run goes on): more
-than ``max_html_chars`` characters or elements nested deeper than ``max_depth`` (`DocumentTooLarge`),
-binary content (`DecodeError`).
+than ``max_html_chars`` characters, elements nested deeper than ``max_depth`` or a tag with more than
+``max_attributes`` attributes (`DocumentTooLarge`), binary content (`DecodeError`).
 
 >>> from websieve.steps.base import StepContext
 >>> step = ExtractHtml()
@@ -48,7 +48,7 @@ from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError, DecodeError, DocumentTooLarge
 from websieve.steps.base import Step, StepContext
-from websieve.steps.extract.guard import nesting_depth
+from websieve.steps.extract.guard import scan_tags
 from websieve.steps.read.decode import looks_binary
 
 if TYPE_CHECKING:
@@ -116,6 +116,9 @@ class ExtractHtmlConfig(StepConfig):
     max_depth: int = 3_000
     """Pages whose elements nest deeper are refused: parsers and main-content heuristics slow down
     quadratically on them (100,000 nested ``<div>`` take minutes)."""
+    max_attributes: int = 2_000
+    """Pages with a tag of more attributes are refused: parsers check them pairwise (one tag of 100,000
+    attributes takes 35 s)."""
     max_marks: int = 20_000
     """At most this many elements get their region marked (`websieve.steps.extract.dom`)."""
     timeout_s: float = 5.0
@@ -131,7 +134,7 @@ class ExtractHtmlConfig(StepConfig):
             )
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
             raise ConfigError(f"extract.html: threshold must be between 0 and 1, got {self.threshold}")
-        for name in ("max_html_chars", "max_depth", "max_marks", "memory_mb"):
+        for name in ("max_html_chars", "max_depth", "max_attributes", "max_marks", "memory_mb"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"extract.html: {name} must be at least 1, got {getattr(self, name)}")
         if self.timeout_s <= 0:
@@ -191,11 +194,16 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
             )
         if looks_binary(html[:8192].encode("utf-8", "replace")):
             raise DecodeError("binary content (many control characters in the first 8 KiB), not a page")
-        depth = nesting_depth(html, limit=cfg.max_depth)
-        if depth > cfg.max_depth:
+        tags = scan_tags(html, limit=cfg.max_depth)
+        if tags.depth > cfg.max_depth:
             raise DocumentTooLarge(
                 f"HTML elements nested more than {cfg.max_depth:,} deep (extract.html.max_depth): "
                 "a generated or broken page, refused before parsing"
+            )
+        if tags.attributes > cfg.max_attributes:
+            raise DocumentTooLarge(
+                f"an HTML tag with {tags.attributes:,} attributes, over extract.html.max_attributes="
+                f"{cfg.max_attributes:,}: a generated or broken page, refused before parsing"
             )
         if cfg.method is ExtractMethod.PRECISE:
             self._precise_only(doc, html)
