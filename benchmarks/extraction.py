@@ -72,13 +72,15 @@ def run(
     return out, len(rows) / seconds
 
 
-def websieve_extractor(method: ExtractMethod, cv: bool) -> Callable[[dict[str, Any], str], Document | None]:
+def websieve_extractor(
+    method: ExtractMethod, cv: bool, cv_dir: Path = CV
+) -> Callable[[dict[str, Any], str], Document | None]:
     if cv:
-        if not (CV / "folds.json").exists():
+        if not (cv_dir / "folds.json").exists():
             sys.exit("no fold models: run tools/train_line_model.py --html first (it writes _work/cv-html)")
-        folds = json.loads((CV / "folds.json").read_text())
+        folds = json.loads((cv_dir / "folds.json").read_text())
         steps = {
-            f: ExtractHtml(ExtractHtmlConfig(method=method, model=str(CV / f"fold{f}.npz")))
+            f: ExtractHtml(ExtractHtmlConfig(method=method, model=str(cv_dir / f"fold{f}.npz")))
             for f in set(folds.values())
         }
     else:
@@ -177,6 +179,9 @@ def main() -> None:
     parser.add_argument(
         "--cv", action="store_true", help="extract each page with the fold model that never saw it"
     )
+    parser.add_argument(
+        "--cv-dir", type=Path, default=CV, help="fold models (train_line_model.py --html --cv-dir)"
+    )
     parser.add_argument("--limit", type=int, help="only the first N pages of each set")
     parser.add_argument(
         "--no-cascade", action="store_true", help="skip websieve's cascade (it runs trafilatura)"
@@ -200,10 +205,10 @@ def main() -> None:
     results: dict[str, tuple[Score, Score, float]] = {}
     docs: dict[str, dict[str, Any]] = {}
     systems: list[tuple[str, Callable[[dict[str, Any], str], Any]]] = [
-        ("websieve fast", websieve_extractor(ExtractMethod.FAST, args.cv))
+        ("websieve fast", websieve_extractor(ExtractMethod.FAST, args.cv, args.cv_dir))
     ]
     if not args.no_cascade:
-        systems.append(("websieve cascade", websieve_extractor(ExtractMethod.CASCADE, args.cv)))
+        systems.append(("websieve cascade", websieve_extractor(ExtractMethod.CASCADE, args.cv, args.cv_dir)))
     if not args.no_peers:
         systems += [
             ("trafilatura", trafilatura_extractor(with_metadata=True)),

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from websieve.steps.extract import guard
 
 PIECES = [
+    "\ufdd0",
+    "\ufdeb",
     "<",
     ">",
     "/",
@@ -44,5 +46,6 @@ def test_c_scanner_equals_the_python_twin(pieces: list[str], limit: int | None) 
 def test_depth_of_real_shapes() -> None:
     assert guard.scan_tags("<div><div/><section><img src='a>b'></section></div>").depth == 2
     assert guard.scan_tags("<DIV><Span>a</span></div>").depth == 2
-    assert guard.scan_tags("<div " + "x" * 100) == (0, 0)  # a tag that never closes is not a tag
+    assert guard.scan_tags("<div " + "x" * 100) == (0, 0, 0)  # a tag that never closes is not a tag
+    assert guard.scan_tags("<p>a\ufdd0b</p><div title='\ufdef'>").markers == 2
     assert guard.scan_tags("<a href='/q?x=1&y=2' class=c>").attributes == 4  # '=' signs: an upper bound

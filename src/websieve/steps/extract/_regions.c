@@ -108,9 +108,10 @@ static int is_flat(const char *name, Py_ssize_t len) {
 static int is_alpha(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_alnum(Py_UCS4 c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
 
-/* scan_tags(html, limit) -> (depth, attributes): the tags of the regex
+/* scan_tags(html, limit) -> (depth, attributes, markers): the tags of the regex
  * <(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)> read left to right; a start tag of a non-flat element is one
- * level deeper, an end tag one level up (never below 0); `attributes` is the most '=' signs in one tag.
+ * level deeper, an end tag one level up (never below 0); `attributes` is the most '=' signs in one tag;
+ * `markers` counts the characters in U+FDD0..U+FDEF (dom's region markers) seen.
  * Stops once the depth passes limit (limit < 0: no limit). */
 static PyObject *scan_tags(PyObject *self, PyObject *args) {
     PyObject *text;
@@ -120,10 +121,12 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t depth = 0, deepest = 0, most = 0, i = 0;
+    Py_ssize_t depth = 0, deepest = 0, most = 0, markers = 0, i = 0;
     char name[16];
     while (i < n) {
-        if (PyUnicode_READ(kind, data, i) != '<') {
+        Py_UCS4 here = PyUnicode_READ(kind, data, i);
+        if (here != '<') {
+            markers += here >= MARK_BASE && here <= MARK_LAST;
             i++;
             continue;
         }
@@ -149,10 +152,11 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
         Py_UCS4 c;
         while (j < n && (c = PyUnicode_READ(kind, data, j)) != '>') {
             equals += c == '=';
+            markers += c >= MARK_BASE && c <= MARK_LAST;
             j++;
         }
         if (j >= n)
-            break; /* no '>' left: no later '<' can match either */
+            break; /* no '>' left (the loop above counted the markers up to the end) */
         if (equals > most)
             most = equals;
         int self_closing = PyUnicode_READ(kind, data, j - 1) == '/' && j - 1 >= start + len;
@@ -167,16 +171,21 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
         depth++;
         if (depth > deepest) {
             deepest = depth;
-            if (limit >= 0 && deepest > limit)
+            if (limit >= 0 && deepest > limit) {
+                for (Py_ssize_t k = i; k < n; k++) { /* the rest is only read for markers */
+                    Py_UCS4 m = PyUnicode_READ(kind, data, k);
+                    markers += m >= MARK_BASE && m <= MARK_LAST;
+                }
                 break;
+            }
         }
     }
-    return Py_BuildValue("(nn)", deepest, most);
+    return Py_BuildValue("(nnn)", deepest, most, markers);
 }
 
 static PyMethodDef methods[] = {
     {"scan_tags", scan_tags, METH_VARARGS,
-     "scan_tags(html, limit) -> (deepest element nesting, most attributes in a tag); limit < 0: none"},
+     "scan_tags(html, limit) -> (deepest nesting, most attributes in a tag, markers); limit < 0: none"},
     {"read_markers", read_markers, METH_VARARGS,
      "read_markers(text, n_regions) -> (text without markers, float32 rows as bytes)"},
     {NULL, NULL, 0, NULL},

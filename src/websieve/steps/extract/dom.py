@@ -112,17 +112,20 @@ class RenderedPage:
     carries the markers: `unmark` it)."""
 
 
-def render_page(html: str, *, max_marks: int = 20_000) -> RenderedPage:
+def render_page(html: str, *, max_marks: int = 20_000, has_markers: bool = True) -> RenderedPage:
     """Render ``html`` to text lines with their DOM regions (see the module docstring).
 
     At most ``max_marks`` elements are bracketed (link-heavy pages have thousands of anchors); the
     regions of later elements are then unknown (0), which bounds the work on hostile pages.
+    ``has_markers=False``: the caller knows ``html`` holds no marker characters
+    (`websieve.steps.extract.guard.scan_tags` counts them), which saves a pass over it.
     """
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree
     from selectolax.lexbor import LexborHTMLParser
 
-    html = unmark(html)
+    if has_markers:
+        html = unmark(html)
     parser = LexborHTMLParser(html)
     body = parser.body
     marked = 0

@@ -6,7 +6,7 @@ and 35 s for one element with 100,000 attributes. Such pages are refused before 
 one pass over the tags (C, about 0.05 ms for a 100 KB page) measures both.
 
 >>> scan_tags("<div><p>a</p><div><br><span class='x' id=y>b</span></div></div>")
-TagStats(depth=3, attributes=2)
+TagStats(depth=3, attributes=2, markers=0)
 >>> scan_tags("<div>" * 50 + "</div>" * 50, limit=10).depth
 11
 """
@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 __all__ = ["TagStats", "scan_tags"]
 
+_MARKERS = re.compile("[\ufdd0-\ufdef]")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
 # elements that never hold children, and those whose end tag is optional (a page that never closes its
 # <p> or <li> is ordinary, not deep)
@@ -26,7 +27,7 @@ _VOID = "area base br col embed hr img input link meta param source track wbr"
 _OPTIONAL_END = "p li dt dd tr td th option optgroup thead tbody tfoot colgroup rb rt rp"
 _FLAT = frozenset(f"{_VOID} {_OPTIONAL_END}".split())
 
-_c_scan_tags: Callable[[str, int], tuple[int, int]] | None
+_c_scan_tags: Callable[[str, int], tuple[int, int, int]] | None
 try:
     from websieve.steps.extract._regions import scan_tags as _c_scan_tags
 except ImportError:  # not compiled: the Python twin below
@@ -38,6 +39,9 @@ class TagStats(NamedTuple):
     """The deepest element nesting (stray end tags never make it negative)."""
     attributes: int
     """The most ``=`` signs in one tag: an upper bound of its attribute count."""
+    markers: int
+    """Characters in U+FDD0..U+FDEF: noncharacters no real page holds, which `websieve.steps.extract.dom`
+    uses as region markers (a page that has them is cleaned of them first)."""
 
 
 def scan_tags(html: str, *, limit: int | None = None) -> TagStats:
@@ -67,4 +71,4 @@ def _scan_tags_py(html: str, *, limit: int | None = None) -> TagStats:
             deepest = depth
             if limit is not None and deepest > limit:
                 break
-    return TagStats(deepest, most)
+    return TagStats(deepest, most, len(_MARKERS.findall(html)))

@@ -208,7 +208,7 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
         if cfg.method is ExtractMethod.PRECISE:
             self._precise_only(doc, html)
         else:
-            self._fast(doc, html, ctx)
+            self._fast(doc, html, ctx, has_markers=tags.markers > 0)
             if cfg.method is not ExtractMethod.FAST:
                 self._second_opinion(doc, html)
         doc.html = None
@@ -224,11 +224,11 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
             return None
         return doc
 
-    def _fast(self, doc: Document, html: str, ctx: StepContext) -> None:
+    def _fast(self, doc: Document, html: str, ctx: StepContext, *, has_markers: bool) -> None:
         from websieve.steps.extract.dom import render_page
 
         assert self._lines is not None and self._lid is not None
-        page = render_page(html, max_marks=self.config.max_marks)
+        page = render_page(html, max_marks=self.config.max_marks, has_markers=has_markers)
         if self.config.metadata:
             _fill_head_metadata(doc, page.tree, page.title)
         elif page.title and not doc.title:
