@@ -6,7 +6,8 @@ and recall averaged, F1 of the averages) and 990 of ``extraction-trafilatura-eva
 ``with`` snippets found = TP, missing = FN, ``without`` snippets found = FP). Both protocols are those of
 ``noisy_scoring.py``; the truths are the rows of ``noisy-text/noisy-dev.jsonl.gz``, which carry them.
 
-Systems, each timed on one core over the same decoded pages (decoding excluded):
+Systems, timed on one core over the same decoded pages (decoding excluded), taking turns page by page so
+that the machine's drift in speed falls on all of them alike:
 - ``websieve fast``: ``extract.html`` (DOM regions + line model). With ``--cv`` (the honest figure) each
   page is extracted by the fold model that never saw its site (``benchmarks/_work/cv-html``, written by
   ``tools/train_line_model.py --html``); without it the shipped model, trained on these pages, is used;
@@ -56,20 +57,24 @@ def score(rows: list[dict[str, Any]], preds: dict[str, str | None]) -> tuple[Sco
     return score_gold(gold, preds), score_snippets(snippets, preds)
 
 
-def run(
-    name: str,
+def run_all(
+    systems: list[tuple[str, Callable[[dict[str, Any], str], Any]]],
     rows: list[dict[str, Any]],
     pages: dict[str, str],
-    extract: Callable[[dict[str, Any], str], Any],
-) -> tuple[dict[str, Any], float]:
-    out: dict[str, Any] = {}
-    seconds = 0.0
+) -> dict[str, tuple[dict[str, Any], float]]:
+    """Every system on every page, the systems taking turns page by page: this machine's speed drifts by
+    ±15% within minutes, and interleaving gives each system the same share of fast and slow moments."""
+    outputs: dict[str, dict[str, Any]] = {name: {} for name, _ in systems}
+    seconds = dict.fromkeys(outputs, 0.0)
     for row in rows:
-        t0 = time.perf_counter()
-        out[row["id"]] = extract(row, pages[row["id"]])
-        seconds += time.perf_counter() - t0
-    print(f"  {name}: {len(rows) / seconds:,.1f} docs/s", file=sys.stderr)
-    return out, len(rows) / seconds
+        html = pages[row["id"]]
+        for name, extract in systems:
+            t0 = time.perf_counter()
+            outputs[name][row["id"]] = extract(row, html)
+            seconds[name] += time.perf_counter() - t0
+    for name in outputs:
+        print(f"  {name}: {len(rows) / seconds[name]:,.1f} docs/s", file=sys.stderr)
+    return {name: (outputs[name], len(rows) / seconds[name]) for name in outputs}
 
 
 def websieve_extractor(
@@ -215,8 +220,7 @@ def main() -> None:
             ("trafilatura text only", trafilatura_extractor(with_metadata=False)),
             ("resiliparse", resiliparse_extractor()),
         ]
-    for name, extract in systems:
-        out, speed = run(name, rows, pages, extract)
+    for name, (out, speed) in run_all(systems, rows, pages).items():
         preds = {k: (v.text if isinstance(v, Document) else v) for k, v in out.items()}
         docs[name] = out
         g, s = score(rows, preds)

@@ -48,4 +48,8 @@ def test_depth_of_real_shapes() -> None:
     assert guard.scan_tags("<DIV><Span>a</span></div>").depth == 2
     assert guard.scan_tags("<div " + "x" * 100) == (0, 0, 0)  # a tag that never closes is not a tag
     assert guard.scan_tags("<p>a\ufdd0b</p><div title='\ufdef'>").markers == 2
-    assert guard.scan_tags("<a href='/q?x=1&y=2' class=c>").attributes == 4  # '=' signs: an upper bound
+    assert guard.scan_tags("<a href='/q?x=1&y=2' class=c>").attributes == 2
+    assert guard.scan_tags("<div a0 a1 a2 a3/>").attributes == 4
+    # stray end tags close nothing; scripts and comments are not markup
+    assert guard.scan_tags("<div></span>" * 50).depth == 50
+    assert guard.scan_tags("<div><script>'</div></div>'</script><!-- </div> --><div>").depth == 2

@@ -212,3 +212,44 @@ def test_a_page_holding_marker_characters_of_its_own(fast: ExtractHtml) -> None:
     body = "The river police closed the lower quays and asked every boat to stay moored until Wednesday."
     doc, _ = _extract(fast, f"<html><body><nav>Home</nav><article><p>{body[:20]}\ufdd0\ufdd3{body[20:]}</p>")
     assert doc is not None and body in (doc.text or "") and "\ufdd0" not in (doc.text or "")
+
+
+def test_json_ld_with_a_lone_surrogate_does_not_stop_the_run(tmp_path: Path) -> None:
+    page = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Bad \\ud800 head", "author": {"name": "Ann \\udc00 Lee"},'
+        ' "inLanguage": "fr\\ud800"}</script></head><body><article><p>'
+        + "Le parlement a voté le budget jeudi après une longue nuit de débats. " * 3
+        + "</p></article></body></html>"
+    )
+    src = tmp_path / "in" / "pages.jsonl"
+    src.parent.mkdir()
+    src.write_bytes(orjson.dumps({"id": "s", "html": page}))
+    summary = run(
+        load_preset("extract"), inputs=[str(src)], output=tmp_path / "out", executor=Executor.INLINE
+    )
+    assert summary.stats["kept"] == 1
+    row = read_output(tmp_path / "out")[0]
+    assert row["title"] == "Bad \ufffd head" and row["meta"]["author"] == "Ann \ufffd Lee"
+
+
+def test_stray_end_tags_do_not_hide_deep_nesting(fast: ExtractHtml) -> None:
+    doc, ctx = _extract(fast, "<html><body>" + "<div></span>" * 5_000 + "x")
+    assert doc is None and "nested" in _errors(ctx)[0].message
+
+
+def test_a_text_model_is_refused_at_setup() -> None:
+    from websieve.steps.clean.model import LineModel
+
+    step = ExtractHtml(ExtractHtmlConfig(model=str(LineModel.bundled_path())))
+    with pytest.raises(ConfigError, match=r"train_line_model\.py --html"):
+        step.setup()
+
+
+def test_cascade_that_takes_trafilaturas_text_keeps_no_stale_removed_lines() -> None:
+    step = ExtractHtml(ExtractHtmlConfig(method=ExtractMethod.CASCADE, cascade_doubt=0.0))
+    step.setup()
+    doc, ctx = _extract(step, FRENCH.read_text(encoding="utf-8"), url=FRENCH_URL)
+    assert doc is not None and doc.meta.extractor == "trafilatura"
+    assert doc.annotations["extract.html@1"]["trafilatura"] == "ok"
+    assert ctx.ledger.removed == []

@@ -1,4 +1,4 @@
-"""Recover the article from already-extracted text, line by line (``clean.lines@1``).
+"""Recover the article from already-extracted text, line by line (``clean.lines@2``).
 
 Every non-blank line is scored by the shipped line model (`model.LineModel`: line shape, stop words of the
 document's language, interface vocabulary, icon ligatures, repetition, position and neighbourhood, then a
@@ -89,7 +89,7 @@ class CleanLinesConfig(StepConfig):
 
 
 class CleanLines(Step[CleanLinesConfig]):
-    step_id = "clean.lines@1"
+    step_id = "clean.lines@2"
     config_cls = CleanLinesConfig
     requires = frozenset({Field.TEXT})
     produces = frozenset({Field.TEXT, Field.TITLE})

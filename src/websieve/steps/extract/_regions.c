@@ -96,23 +96,77 @@ static PyObject *read_markers(PyObject *self, PyObject *args) {
 static const char *const FLAT[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                                    "meta", "param", "source", "track", "wbr", "p", "li", "dt", "dd",
                                    "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot",
-                                   "colgroup", "rb", "rt", "rp", NULL};
+                                   "colgroup", NULL};
+/* Elements whose content is raw text: skipped up to their end tag (guard._RAW). */
+static const char *const RAW[] = {"script", "style", "textarea", "title", "xmp", NULL};
 
-static int is_flat(const char *name, Py_ssize_t len) {
-    for (int k = 0; FLAT[k] != NULL; k++)
-        if ((Py_ssize_t)strlen(FLAT[k]) == len && memcmp(FLAT[k], name, (size_t)len) == 0)
+#define NAME_MAX 16
+
+static int in_list(const char *const *list, const char *name, Py_ssize_t len) {
+    for (int k = 0; list[k] != NULL; k++)
+        if ((Py_ssize_t)strlen(list[k]) == len && memcmp(list[k], name, (size_t)len) == 0)
             return 1;
     return 0;
 }
 
 static int is_alpha(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_alnum(Py_UCS4 c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
+static int is_space(Py_UCS4 c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+static Py_UCS4 lower(Py_UCS4 c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-/* scan_tags(html, limit) -> (depth, attributes, markers): the tags of the regex
- * <(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)> read left to right; a start tag of a non-flat element is one
- * level deeper, an end tag one level up (never below 0); `attributes` is the most '=' signs in one tag;
- * `markers` counts the characters in U+FDD0..U+FDEF (dom's region markers) seen.
- * Stops once the depth passes limit (limit < 0: no limit). */
+/* The first i >= from where text[i:] starts with `needle` (ASCII, lower case), case-insensitively;
+ * n when there is none. */
+static Py_ssize_t find_ci(int kind, const void *data, Py_ssize_t n, Py_ssize_t from, const char *needle) {
+    Py_ssize_t m = (Py_ssize_t)strlen(needle);
+    for (Py_ssize_t i = from; i + m <= n; i++) {
+        Py_ssize_t k = 0;
+        while (k < m && lower(PyUnicode_READ(kind, data, i + k)) == (Py_UCS4)needle[k])
+            k++;
+        if (k == m)
+            return i;
+    }
+    return n;
+}
+
+/* Open-element counts per tag name (its first NAME_MAX characters): an open-addressing table; the first
+ * NAMES_OWN distinct names get a count of their own, later ones share one. */
+#define NAMES_OWN 511
+#define TABLE 1024
+typedef struct {
+    char keys[TABLE][NAME_MAX + 1];
+    unsigned char taken[TABLE];
+    long counts[TABLE];
+    long shared;
+    int used;
+} names_t;
+
+static long *slot(names_t *t, const char *name, Py_ssize_t len) {
+    uint64_t h = 1469598103934665603ULL;
+    for (Py_ssize_t k = 0; k < len; k++)
+        h = (h ^ (unsigned char)name[k]) * 1099511628211ULL;
+    for (size_t at = (size_t)(h % TABLE);; at = (at + 1) % TABLE) {
+        if (!t->taken[at]) {
+            if (t->used == NAMES_OWN)
+                return &t->shared;
+            t->taken[at] = 1;
+            memcpy(t->keys[at], name, (size_t)len);
+            t->keys[at][len] = 0;
+            t->used++;
+            return &t->counts[at];
+        }
+        if ((Py_ssize_t)strlen(t->keys[at]) == len && memcmp(t->keys[at], name, (size_t)len) == 0)
+            return &t->counts[at];
+    }
+}
+
+/* scan_tags(html, limit) -> (depth, attributes, markers), reading the tags left to right:
+ * - a tag is '<', an optional '/', a letter, letters and digits (its name), anything up to the next '>';
+ * - comments (<!-- ... -->) and the content of raw-text elements (script, style...) are skipped;
+ * - a start tag of a non-flat element opens one level; an end tag closes one only when an element of
+ *   its name is open (stray end tags change nothing);
+ * - `attributes`: the most attribute-like tokens (a non-space, non-'/' character after a space) in a tag;
+ * - `markers`: the characters in U+FDD0..U+FDEF (dom's region markers) anywhere in the text.
+ * Stops reading tags once the depth passes limit (limit < 0: no limit). */
 static PyObject *scan_tags(PyObject *self, PyObject *args) {
     PyObject *text;
     Py_ssize_t limit;
@@ -121,13 +175,25 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t depth = 0, deepest = 0, most = 0, markers = 0, i = 0;
-    char name[16];
+    names_t *open = PyMem_Calloc(1, sizeof(names_t));
+    if (open == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t markers = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_UCS4 m = PyUnicode_READ(kind, data, k);
+        markers += m >= MARK_BASE && m <= MARK_LAST;
+    }
+    Py_ssize_t depth = 0, deepest = 0, most = 0, i = 0;
+    char name[NAME_MAX + 1];
     while (i < n) {
-        Py_UCS4 here = PyUnicode_READ(kind, data, i);
-        if (here != '<') {
-            markers += here >= MARK_BASE && here <= MARK_LAST;
+        if (PyUnicode_READ(kind, data, i) != '<') {
             i++;
+            continue;
+        }
+        if (i + 3 < n && PyUnicode_READ(kind, data, i + 1) == '!' && PyUnicode_READ(kind, data, i + 2) == '-' &&
+            PyUnicode_READ(kind, data, i + 3) == '-') {
+            Py_ssize_t end = find_ci(kind, data, n, i + 4, "-->");
+            i = end + 3;
             continue;
         }
         Py_ssize_t j = i + 1;
@@ -140,46 +206,57 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
             i++;
             continue;
         }
-        Py_ssize_t start = j, len = 0, equals = 0;
+        Py_ssize_t start = j, len = 0, tokens = 0;
         while (j < n && is_alnum(PyUnicode_READ(kind, data, j))) {
-            if (len < (Py_ssize_t)sizeof(name)) {
-                Py_UCS4 c = PyUnicode_READ(kind, data, j);
-                name[len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            }
+            if (len < NAME_MAX)
+                name[len] = (char)lower(PyUnicode_READ(kind, data, j));
             len++;
             j++;
         }
+        int space = 1;
         Py_UCS4 c;
         while (j < n && (c = PyUnicode_READ(kind, data, j)) != '>') {
-            equals += c == '=';
-            markers += c >= MARK_BASE && c <= MARK_LAST;
+            if (is_space(c))
+                space = 1;
+            else {
+                tokens += space && c != '/';
+                space = 0;
+            }
             j++;
         }
         if (j >= n)
-            break; /* no '>' left (the loop above counted the markers up to the end) */
-        if (equals > most)
-            most = equals;
+            break; /* no '>' left: no later '<' can match either */
+        if (tokens > most)
+            most = tokens;
         int self_closing = PyUnicode_READ(kind, data, j - 1) == '/' && j - 1 >= start + len;
         i = j + 1;
-        if (self_closing || (len <= (Py_ssize_t)sizeof(name) && is_flat(name, len)))
-            continue;
-        if (closing) {
-            if (depth)
-                depth--;
+        Py_ssize_t key = len < NAME_MAX ? len : NAME_MAX;
+        if (!closing && !self_closing && len <= NAME_MAX && in_list(RAW, name, len)) {
+            char needle[NAME_MAX + 3] = "</";
+            memcpy(needle + 2, name, (size_t)len);
+            needle[len + 2] = 0;
+            i = find_ci(kind, data, n, i, needle); /* its end tag is read as a stray one */
             continue;
         }
+        if (self_closing || (len <= NAME_MAX && in_list(FLAT, name, len)))
+            continue;
+        long *count = slot(open, name, key);
+        if (closing) {
+            if (*count) {
+                (*count)--;
+                depth--;
+            }
+            continue;
+        }
+        (*count)++;
         depth++;
         if (depth > deepest) {
             deepest = depth;
-            if (limit >= 0 && deepest > limit) {
-                for (Py_ssize_t k = i; k < n; k++) { /* the rest is only read for markers */
-                    Py_UCS4 m = PyUnicode_READ(kind, data, k);
-                    markers += m >= MARK_BASE && m <= MARK_LAST;
-                }
+            if (limit >= 0 && deepest > limit)
                 break;
-            }
         }
     }
+    PyMem_Free(open);
     return Py_BuildValue("(nnn)", deepest, most, markers);
 }
 

@@ -92,7 +92,8 @@ except ImportError:  # not compiled (no C compiler where websieve was installed)
 _BASE = 0xFDD0  # U+FDD0..U+FDEF: noncharacters, never in interchanged text
 _OPEN = [chr(_BASE + 2 * r) for r in Region]
 _CLOSE = [chr(_BASE + 2 * r + 1) for r in Region]
-_MARKERS = re.compile("[\ufdd0-\ufdef]")
+MARKERS = re.compile("[\ufdd0-\ufdef]")
+"""The region markers (and any noncharacter of their block a page may hold)."""
 _MARKER_OR_NEWLINE = re.compile("[\ufdd0-\ufdef\n]")
 
 
@@ -131,6 +132,8 @@ def render_page(html: str, *, max_marks: int = 20_000, has_markers: bool = True)
     marked = 0
     if body is not None:
         for region, selector in _SELECTORS.items():
+            if marked >= max_marks:
+                break
             opener, closer = _OPEN[region], _CLOSE[region]
             for element in body.css(selector):
                 if marked >= max_marks:
@@ -157,7 +160,7 @@ def render_page(html: str, *, max_marks: int = 20_000, has_markers: bool = True)
 
 def unmark(text: str) -> str:
     """``text`` without the region markers (for text read from `RenderedPage.tree`'s body)."""
-    return _MARKERS.sub("", text) if _MARKERS.search(text) else text
+    return MARKERS.sub("", text) if MARKERS.search(text) else text
 
 
 def _read_markers(rendered: str) -> tuple[str, np.ndarray]:

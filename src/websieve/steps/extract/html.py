@@ -46,13 +46,15 @@ from typing import TYPE_CHECKING, Any
 
 from websieve.config import StepConfig
 from websieve.document import Document, Field
-from websieve.errors import ConfigError, DecodeError, DocumentTooLarge
+from websieve.errors import ConfigError, DecodeError, DocumentTooLarge, WorkerError
 from websieve.steps.base import Step, StepContext
 from websieve.steps.extract.guard import scan_tags
+from websieve.steps.extract.resiliparse import ExtractRule
 from websieve.steps.read.decode import looks_binary
 
 if TYPE_CHECKING:
     from websieve.steps.clean.lines import CleanLines
+    from websieve.steps.clean.model import LineModel
     from websieve.steps.extract.dom import RenderedPage
     from websieve.steps.extract.metadata import HtmlMetadata
     from websieve.steps.extract.sandbox import TrafilaturaSandbox
@@ -86,11 +88,6 @@ class Extractor(enum.Enum):
     WEBSIEVE = "websieve"
     TRAFILATURA = "trafilatura"
     UNION = "union"
-
-
-class ExtractRule(enum.Enum):
-    EMPTY = "empty_text"
-    """Extraction found (almost) no text: a redirect, an empty page, a page of scripts."""
 
 
 def _bundled_model() -> Path:
@@ -150,6 +147,7 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
     _lines: CleanLines | None = None
     _lid: FastTextLangId | None = None
     _sandbox: TrafilaturaSandbox | None = None
+    _sandbox_broken: bool = False
 
     def setup(self) -> None:
         from websieve.steps.clean.lines import CleanLines, CleanLinesConfig
@@ -165,6 +163,7 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
             )
         )
         self._lines.setup()
+        _check_model(self._lines.model, cfg.model)
         self._lid = FastTextLangId()
         self._lid.setup()
         if cfg.method is not ExtractMethod.FAST:
@@ -208,9 +207,10 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
         if cfg.method is ExtractMethod.PRECISE:
             self._precise_only(doc, html)
         else:
+            removed_from = len(ctx.ledger.removed)
             self._fast(doc, html, ctx, has_markers=tags.markers > 0)
             if cfg.method is not ExtractMethod.FAST:
-                self._second_opinion(doc, html)
+                self._second_opinion(doc, html, ctx, removed_from)
         doc.html = None
         doc.annotate(self.step_id, html_chars=len(html), text_chars=len(doc.text or ""))
         text = (doc.text or "").strip()
@@ -252,28 +252,56 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
 
             _fill_head_metadata(doc, HTMLTree.parse(html), None)
         doc.meta.extractor = Extractor.TRAFILATURA.value
-        doc.annotate(self.step_id, trafilatura_seconds=round(result.seconds, 4))
+        doc.annotate(self.step_id, trafilatura=result.outcome.value)
 
-    def _second_opinion(self, doc: Document, html: str) -> None:
-        """Cascade and union: ask trafilatura, and keep or merge its text."""
+    def _second_opinion(self, doc: Document, html: str, ctx: StepContext, removed_from: int) -> None:
+        """Cascade and union: ask trafilatura, and keep or merge its text.
+
+        The fast path's text stays whenever trafilatura fails (time or memory cap, a crash, a sandbox that
+        cannot start): a page never loses its text to the second opinion. When the cascade replaces the
+        text, the lines the fast path removed (``ctx.ledger.removed`` from ``removed_from`` on) no longer
+        describe the output and leave the ledger. No timing goes into the annotations: they must be the
+        same on every run (a timeout itself depends on the machine's load, as any time cap does).
+        """
         assert self._sandbox is not None
         cfg = self.config
         if cfg.method is ExtractMethod.CASCADE:
             doubt = doc.annotations.get(self.step_id, {}).get("doubtful_chars")
             if not isinstance(doubt, float | int) or doubt <= cfg.cascade_doubt:
                 return
-        result = self._sandbox.extract(html, url=doc.url)
-        doc.annotate(
-            self.step_id, trafilatura=result.outcome.value, trafilatura_seconds=round(result.seconds, 4)
-        )
+        if self._sandbox_broken:
+            doc.annotate(self.step_id, trafilatura="unavailable")
+            return
+        try:
+            result = self._sandbox.extract(html, url=_safe_text(doc.url) if doc.url else None)
+        except WorkerError:
+            self._sandbox_broken = True  # a child that cannot start will not start for the next page
+            doc.annotate(self.step_id, trafilatura="unavailable")
+            return
+        doc.annotate(self.step_id, trafilatura=result.outcome.value)
         if not result.ok or not (result.text or "").strip():
-            return  # the fast path's text stays: a page never loses its text to the second opinion
+            return
         if cfg.method is ExtractMethod.CASCADE:
             doc.text = result.text
             doc.meta.extractor = Extractor.TRAFILATURA.value
+            del ctx.ledger.removed[removed_from:]
         else:
             doc.text = union_text(doc.text or "", result.text or "")
             doc.meta.extractor = Extractor.UNION.value
+
+
+def _check_model(model: LineModel, path: str | None) -> None:
+    """A model trained without the DOM region features (``clean.lines``'s) would fail on every page."""
+    from websieve.steps.clean.features import FEATURE_NAMES
+    from websieve.steps.extract.dom import DOM_FEATURE_NAMES
+
+    want = len(FEATURE_NAMES) + len(DOM_FEATURE_NAMES)
+    got = model.members[0].first.mean.shape[0]
+    if got != want:
+        raise ConfigError(
+            f"extract.html.model={path}: the model reads {got} features per line, the HTML extractor gives "
+            f"{want} (line features and DOM regions); train one with tools/train_line_model.py --html"
+        )
 
 
 LANG_SAMPLE_CHARS = 3000
@@ -293,19 +321,40 @@ def union_text(first: str, second: str) -> str:
 
     >>> union_text("A long paragraph.\\n\\nAnother one.", "Another one.\\n\\nA third.")
     'A long paragraph.\\n\\nAnother one.\\n\\nA third.'
+    >>> union_text("", "A.\\nB.")
+    'A.\\n\\nB.'
     """
     have = " ".join(first.split())
     extra = [p.strip() for p in second.split("\n") if p.strip() and " ".join(p.split()) not in have]
-    return "\n\n".join([first.rstrip(), *extra]) if extra else first
+    if not extra:
+        return first
+    return "\n\n".join([first.rstrip(), *extra] if first.strip() else extra)
 
 
-def _crawl_day(doc: Document) -> datetime.date | None:
-    """The day the page was fetched (WARC date), when known: a page cannot be published after it, and
-    the output must not depend on the day websieve runs."""
+_NO_DATE_CAP = datetime.date(9999, 12, 31)
+
+
+def _crawl_day(doc: Document) -> datetime.date:
+    """The latest possible publication day: the day the page was fetched (WARC date) when known. Without
+    one there is no cap, rather than today's date: the output must not depend on the day of the run."""
     try:
         return datetime.date.fromisoformat((doc.meta.crawl_date or "")[:10])
     except ValueError:
-        return None
+        return _NO_DATE_CAP
+
+
+def _safe_text(value: str) -> str:
+    """``value`` with lone surrogates (from a JSON ``\\ud800`` escape in the page) replaced by U+FFFD:
+    the writers encode UTF-8 and would refuse the whole shard.
+
+    >>> _safe_text("a\\ud800b")
+    'a\ufffdb'
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
 
 
 def _fill_head_metadata(doc: Document, tree: Any, title: str | None) -> None:
@@ -318,7 +367,7 @@ def _fill_head_metadata(doc: Document, tree: Any, title: str | None) -> None:
     found: HtmlMetadata = read_metadata(tree, url=doc.url, max_date=_crawl_day(doc))
 
     def clean(value: str | None) -> str | None:
-        return (unmark(value).strip() or None) if value else None
+        return (_safe_text(unmark(value)).strip() or None) if value else None
 
     doc.title = doc.title or clean(found.title) or title
     meta = doc.meta
@@ -326,7 +375,7 @@ def _fill_head_metadata(doc: Document, tree: Any, title: str | None) -> None:
     meta.date = meta.date or found.date
     meta.site = meta.site or clean(found.site)
     meta.description = meta.description or clean(found.description)
-    meta.declared_lang = meta.declared_lang or found.declared_lang
+    meta.declared_lang = meta.declared_lang or clean(found.declared_lang)
     if found.categories and not meta.categories:
         meta.categories = [c for c in map(clean, found.categories) if c]
     if found.tags and not meta.tags:

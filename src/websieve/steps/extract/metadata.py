@@ -30,6 +30,8 @@ from typing import Any
 
 import regex
 
+from websieve.steps.extract.dom import unmark
+
 __all__ = ["HtmlMetadata", "clean_author", "parse_date", "read_metadata"]
 
 # --- bounds: what a hostile page can make us do ------------------------------------------------------------
@@ -49,14 +51,8 @@ _MAX_TEXT = 4_000_000
 as many again of scripts."""
 _MAX_VALUE = 2000
 _MIN_DATE = datetime.date(1995, 1, 1)
-_NONCHARACTERS = regex.compile("[\ufdd0-\ufdef]")
-"""Dropped from every element text read: the HTML extractor reads metadata from a tree whose body
-carries its region markers, noncharacters in U+FDD0..U+FDEF (`websieve.steps.extract.dom`), which no
-real text contains."""
-
-
-def _unmark(text: str) -> str:
-    return _NONCHARACTERS.sub("", text) if _NONCHARACTERS.search(text) else text
+# Every element text read is `_unmark`ed: the HTML extractor reads metadata from a tree whose body carries
+# its region markers, noncharacters in U+FDD0..U+FDEF (`websieve.steps.extract.dom`).
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +192,7 @@ _BY = regex.compile(
 )
 # "AuthorJane Doe": a label glued to the name by the page's markup
 _GLUED = regex.compile(r"^(?:[Aa]uthor|[Aa]utor(?:in)?|[Aa]uteur|[Bb]y|[Vv]on|[Pp]ar|[Pp]or)(?=\p{Lu}\p{Ll})")
-_EMAIL = regex.compile(r"\S+@\S+\.\w+")
+_EMAIL = regex.compile(r"[^\s@]+@[^\s@]+\.\w+")  # no backtracking on "@@@@..." (a hostile byline)
 _HANDLE = regex.compile(r"(?<!\w)@\w*")
 _URLISH = regex.compile(r"(?i)https?://\S*|www\.\S+")
 _WEEKDAY = (
@@ -456,7 +452,7 @@ class _Page:
         """``el``'s text, whitespace squeezed, if it has at most ``limit`` characters."""
         if el.child_element_count > _MAX_CHILDREN or self.budget <= 0:
             return None
-        raw = _unmark(el.text or "")
+        raw = unmark(el.text or "")
         self.budget -= len(raw)
         text = _clean(raw, limit + 1)
         return text if text and len(text) <= limit else None
@@ -465,7 +461,7 @@ class _Page:
         """A script's source, unless it is longer than `_MAX_JSON_CHARS`."""
         if self.script_budget <= 0:
             return None
-        text = _unmark(el.text or "")
+        text = unmark(el.text or "")
         self.script_budget -= len(text)
         return text if len(text) <= _MAX_JSON_CHARS else None
 
@@ -604,7 +600,7 @@ def _heading(page: _Page, el: Any) -> tuple[str, str] | None:
             and not _KICKER.search(node.getattr("class") or "")
             and not node.hasattr("aria-hidden")
         ):
-            kept.append(_unmark(node.text or ""))
+            kept.append(unmark(node.text or ""))
     clean = (_clean(" ".join(kept), 500) or "").strip(_SEPARATORS)
     return (full, clean or full)
 
