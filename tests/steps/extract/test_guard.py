@@ -50,6 +50,19 @@ def test_depth_of_real_shapes() -> None:
     assert guard.scan_tags("<p>a\ufdd0b</p><div title='\ufdef'>").markers == 2
     assert guard.scan_tags("<a href='/q?x=1&y=2' class=c>").attributes == 2
     assert guard.scan_tags("<div a0 a1 a2 a3/>").attributes == 4
+    assert guard.scan_tags("<meta content='many words in a value' name=\"a b\">").attributes == 2
     # stray end tags close nothing; scripts and comments are not markup
     assert guard.scan_tags("<div></span>" * 50).depth == 50
     assert guard.scan_tags("<div><script>'</div></div>'</script><!-- </div> --><div>").depth == 2
+
+
+def test_real_pages_are_far_from_the_caps() -> None:
+    from conftest import PAGES_DIR
+    from websieve.steps.extract.html import ExtractHtmlConfig
+
+    caps = ExtractHtmlConfig()
+    pages = sorted(PAGES_DIR.glob("*.html")) + sorted((PAGES_DIR.parent / "metadata").glob("*.html"))
+    assert len(pages) >= 5
+    for page in pages:
+        stats = guard.scan_tags(page.read_text(encoding="utf-8"))
+        assert stats.depth < caps.max_depth // 10 and stats.attributes < caps.max_attributes // 10, page.name

@@ -164,7 +164,8 @@ static long *slot(names_t *t, const char *name, Py_ssize_t len) {
  * - comments (<!-- ... -->) and the content of raw-text elements (script, style...) are skipped;
  * - a start tag of a non-flat element opens one level; an end tag closes one only when an element of
  *   its name is open (stray end tags change nothing);
- * - `attributes`: the most attribute-like tokens (a non-space, non-'/' character after a space) in a tag;
+ * - `attributes`: the most attribute-like tokens in a tag: a character that is not a space, '/' or a quote
+ *   after a space, outside quoted values;
  * - `markers`: the characters in U+FDD0..U+FDEF (dom's region markers) anywhere in the text.
  * Stops reading tags once the depth passes limit (limit < 0: no limit). */
 static PyObject *scan_tags(PyObject *self, PyObject *args) {
@@ -214,11 +215,17 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
             j++;
         }
         int space = 1;
-        Py_UCS4 c;
+        Py_UCS4 c, quote = 0;
         while (j < n && (c = PyUnicode_READ(kind, data, j)) != '>') {
-            if (is_space(c))
+            if (quote) {
+                if (c == quote)
+                    quote = 0;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                space = 0;
+            } else if (is_space(c)) {
                 space = 1;
-            else {
+            } else {
                 tokens += space && c != '/';
                 space = 0;
             }

@@ -109,11 +109,16 @@ def _scan_tags_py(html: str, *, limit: int | None = None) -> TagStats:
 
 
 def _tokens(rest: str) -> int:
-    """Attribute-like tokens in a tag after its name: a character that is not a space nor ``/``, after a
-    space (or at the start)."""
-    tokens, space = 0, True
+    """Attribute-like tokens in a tag after its name: a character that is not a space, ``/`` or a quote,
+    after a space (or at the start), outside quoted values."""
+    tokens, space, quote = 0, True, ""
     for char in rest:
-        if char in _SPACE:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote, space = char, False
+        elif char in _SPACE:
             space = True
         else:
             tokens += space and char != "/"
