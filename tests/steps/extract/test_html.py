@@ -253,3 +253,21 @@ def test_cascade_that_takes_trafilaturas_text_keeps_no_stale_removed_lines() -> 
     assert doc is not None and doc.meta.extractor == "trafilatura"
     assert doc.annotations["extract.html@1"]["trafilatura"] == "ok"
     assert ctx.ledger.removed == []
+
+
+def test_extract_preset_on_warc_keeps_url_and_crawl_date(tmp_path: Path) -> None:
+    from conftest import WARC_DIR
+
+    summary = run(
+        load_preset("extract"),
+        inputs=[str(WARC_DIR / "dolma")],
+        output=tmp_path / "out",
+        executor=Executor.INLINE,
+    )
+    output = read_output(tmp_path / "out")
+    ledger = read_ledger(tmp_path / "out")
+    assert summary.stats["input"] == len(ledger) and output
+    assert len(output) == sum(1 for r in ledger if r["fate"] == "kept")  # nothing dropped for being empty
+    for row in output:
+        assert row["url"].startswith("http") and row["meta"]["crawl_date"][:2] in ("19", "20")
+        assert row["meta"]["extractor"] == "websieve"
