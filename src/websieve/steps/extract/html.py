@@ -97,6 +97,8 @@ def _bundled_model() -> Path:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ExtractHtmlConfig(StepConfig):
     method: ExtractMethod = ExtractMethod.FAST
+    """``fast`` (websieve's extractor), ``cascade`` (trafilatura where it was unsure), ``precise``
+    (trafilatura only) or ``union``; all but ``fast`` need ``pip install 'websieve[precise]'``."""
     cascade_doubt: float = 0.35
     """``method: cascade`` asks trafilatura when more than this share of the page's characters were
     scored close to the threshold (the annotation ``doubtful_chars``)."""
