@@ -45,8 +45,9 @@ import orjson
 
 from websieve.errors import ConfigError, WorkerError
 from websieve.steps.extract import _sandbox_worker as _proto
+from websieve.steps.extract.metadata import HtmlMetadata
 
-__all__ = ["Favor", "PageMetadata", "SandboxConfig", "SandboxOutcome", "SandboxResult", "TrafilaturaSandbox"]
+__all__ = ["Favor", "SandboxConfig", "SandboxOutcome", "SandboxResult", "TrafilaturaSandbox"]
 
 _WORKER = Path(_proto.__file__).resolve()
 _INSTALL_HINT = "pip install 'websieve[precise]'"
@@ -131,27 +132,13 @@ class SandboxOutcome(enum.Enum):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class PageMetadata:
-    """What trafilatura found about the page; named like `websieve.document.Meta`."""
-
-    title: str | None = None
-    author: str | None = None
-    date: str | None = None
-    """ISO 8601 (``2019-09-11``)."""
-    site: str | None = None
-    description: str | None = None
-    categories: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class SandboxResult:
     """The result for one page."""
 
     outcome: SandboxOutcome
     text: str | None = None
     """The main text, one paragraph per line; ``None`` unless ``outcome`` is ``OK``."""
-    metadata: PageMetadata | None = None
+    metadata: HtmlMetadata | None = None
     """``None`` without ``with_metadata``, on failures, and when trafilatura found no main text."""
     detail: str | None = None
     """Why, for outcomes other than ``OK`` (a ledger message)."""
@@ -481,8 +468,8 @@ def _frame(payload: bytes) -> bytes:
     return _proto.HEADER.pack(len(payload)) + payload
 
 
-def _metadata(meta: dict[str, Any]) -> PageMetadata:
-    return PageMetadata(
+def _metadata(meta: dict[str, Any]) -> HtmlMetadata:
+    return HtmlMetadata(
         title=meta.get("title"),
         author=meta.get("author"),
         date=meta.get("date"),
