@@ -71,6 +71,7 @@ def test_clean_html_prints_title_and_text() -> None:
 def test_steps_presets_and_validate(tmp_path: Path) -> None:
     steps = run_cli("steps")
     assert "langid.fasttext@1" in steps.stdout and "langid.fasttext.min_score" in steps.stdout
+    assert "extract.html.method = 'fast'" in steps.stdout  # an enum default as a config writes it
     presets = run_cli("presets")
     assert {"default", "extract", "clean-text"} <= {line.split()[0] for line in presets.stdout.splitlines()}
     good = tmp_path / "good.yaml"

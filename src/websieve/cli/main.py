@@ -5,6 +5,7 @@ User errors (bad path, bad option, bad config) print one line and exit 2, never 
 
 from __future__ import annotations
 
+import enum
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -196,6 +197,8 @@ def steps_cmd() -> None:
         click.echo(f"{cls.step_id:28} {doc[0] if doc else ''}")
         for f in dataclasses.fields(cls.config_cls):
             default = f.default if f.default is not dataclasses.MISSING else None
+            if isinstance(default, enum.Enum):  # as it is written in a config: method=fast
+                default = default.value
             click.echo(f"    {name}.{f.name} = {default!r}")
 
 
