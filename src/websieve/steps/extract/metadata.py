@@ -32,7 +32,7 @@ import regex
 
 from websieve.steps.extract.dom import unmark
 
-__all__ = ["HtmlMetadata", "clean_author", "parse_date", "read_metadata"]
+__all__ = ["HtmlMetadata", "clean_author", "parse_date", "read_metadata", "text_date"]
 
 # --- bounds: what a hostile page can make us do ------------------------------------------------------------
 _MAX_META = 2000
@@ -431,15 +431,16 @@ _COMMENT = regex.compile(r"(?i)comment|kommentar|disqus")
 class _Page:
     """A parsed page, its ``<meta>`` values and JSON-LD nodes, and what is left of its reading budget."""
 
-    def __init__(self, tree: Any, url: str | None) -> None:
+    def __init__(self, tree: Any, url: str | None, *, head: bool = True) -> None:
+        """``head=False``: the body's elements only (no ``<meta>``, JSON-LD or title read)."""
         self.tree = tree
         self.document = tree.document
         self.url = url
         self.budget = self.script_budget = _MAX_TEXT
-        self.meta = self._read_meta()
-        scripts = self.elements('script[type*="ld+json" i]', _MAX_SCRIPTS)
+        self.meta = self._read_meta() if head else {}
+        scripts = self.elements('script[type*="ld+json" i]', _MAX_SCRIPTS) if head else iter(())
         self.ld = _JsonLd(t for el in scripts if (t := self.script(el)))
-        self.title = _clean(getattr(tree, "title", None), 500)
+        self.title = _clean(getattr(tree, "title", None), 500) if head else None
 
     def elements(self, selector: str, limit: int = _MAX_ELEMENTS, root: Any = None) -> Iterator[Any]:
         """The first ``limit`` elements matching ``selector``, in document order."""
@@ -721,14 +722,30 @@ def _pick_date(page: _Page, max_date: datetime.date, *, text_dates: bool = True)
     for el in page.elements("script:not([src])", _MAX_SCRIPTS):  # {"published_at": "2019-03-02T06:22:28"}
         if (text := page.script(el)) and (key := _SCRIPT_DATE.search(text)) and (date := parse(key[1])):
             return date
-    if not text_dates:
-        return None
+    return _oldest_text_date(page, max_date) if text_dates else None
+
+
+def _oldest_text_date(page: _Page, max_date: datetime.date) -> str | None:
     oldest = None
     for el in page.elements(_TEXT_TAGS, 3000):
         text = page.text(el, 10_000) if el.child_element_count <= 3 else None
-        if text and len(text) > 6 and (date := parse(text[:60])) and (oldest is None or date < oldest):
+        date = parse_date(text[:60], max_date=max_date) if text and len(text) > 6 else None
+        if date and (oldest is None or date < oldest):
             oldest = date
     return oldest
+
+
+def text_date(tree: Any, *, max_date: datetime.date | None = None) -> str | None:
+    """The last resort of `read_metadata`'s date alone: the oldest date written at the start of a short
+    text of the page (``read_metadata(..., text_dates=False)`` leaves it out).
+
+    >>> from resiliparse.parse.html import HTMLTree
+    >>> text_date(HTMLTree.parse("<p>Updated 3 May 2021</p><p>Posted 2 May 2021</p>"))
+    '2021-05-02'
+    """
+    if getattr(tree, "document", None) is None:
+        return None
+    return _oldest_text_date(_Page(tree, None, head=False), max_date or datetime.date.today())
 
 
 _META_BOXES = (
