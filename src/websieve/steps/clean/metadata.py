@@ -54,7 +54,7 @@ class PageMetadata:
 _WORD = regex.compile(r"[\w\p{M}]+")
 
 # --- dates -------------------------------------------------------------------------------------------------
-_MONTHS = {
+MONTHS = {
     # en, fr, de, es, it, pt, nl, pl (genitive forms included)
     1: "january jan janvier janv januar jänner enero gennaio janeiro januari stycznia styczeń sty",
     2: "february feb février févr fevrier februar febrero febbraio fevereiro februari lutego luty lut",
@@ -69,7 +69,8 @@ _MONTHS = {
     11: "november nov novembre noviembre novembro listopada listopad lis",
     12: "december dec décembre decembre dezember diciembre dicembre dezembro grudnia grudzień gru",
 }
-_MONTH_OF = {name: num for num, names in _MONTHS.items() for name in names.split()}
+"""Month names written in dates, by number (space-separated); ``extract.metadata`` adds its abbreviations."""
+_MONTH_OF = {name: num for num, names in MONTHS.items() for name in names.split()}
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTH_OF), key=len, reverse=True))
 _DAY_MONTH_YEAR = regex.compile(
     rf"(?i)\b(?P<d>[0-3]?\d)(?:er|st|nd|rd|th)?\.?\s+(?:de\s+)?(?P<m>{_MONTH_RE})\.?,?\s+(?:de\s+)?(?P<y>(?:19|20)\d\d)\b"

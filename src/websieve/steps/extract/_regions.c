@@ -3,7 +3,8 @@
  *
  * Markers are the noncharacters U+FDD0 + 2*region (opens) and U+FDD0 + 2*region + 1 (closes). Nested
  * regions of one kind count once; a close without an open is ignored. Rows are float32, one per line of
- * the text (lines end at '\n'), n_regions + 1 columns (the last is left 0 for the caller).
+ * the text (lines end at '\n'), n_regions + 1 columns (the last is left 0 for the caller), in a bytearray
+ * the caller's numpy view can write into.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -32,10 +33,10 @@ static PyObject *read_markers(PyObject *self, PyObject *args) {
         if (PyUnicode_READ(kind, data, i) == '\n')
             rows++;
     Py_ssize_t cols = n_regions + 1;
-    PyObject *table = PyBytes_FromStringAndSize(NULL, rows * cols * (Py_ssize_t)sizeof(float));
+    PyObject *table = PyByteArray_FromStringAndSize(NULL, rows * cols * (Py_ssize_t)sizeof(float));
     if (table == NULL)
         return NULL;
-    float *out = (float *)PyBytes_AS_STRING(table);
+    float *out = (float *)PyByteArray_AS_STRING(table);
     memset(out, 0, (size_t)(rows * cols) * sizeof(float));
     Py_UCS4 *chars = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Py_UCS4));
     if (chars == NULL) {
@@ -271,7 +272,7 @@ static PyMethodDef methods[] = {
     {"scan_tags", scan_tags, METH_VARARGS,
      "scan_tags(html, limit) -> (deepest nesting, most attributes in a tag, markers); limit < 0: none"},
     {"read_markers", read_markers, METH_VARARGS,
-     "read_markers(text, n_regions) -> (text without markers, float32 rows as bytes)"},
+     "read_markers(text, n_regions) -> (text without markers, float32 rows as a bytearray)"},
     {NULL, NULL, 0, NULL},
 };
 

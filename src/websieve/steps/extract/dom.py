@@ -83,7 +83,7 @@ MAIN_COLUMN = len(Region)
 """Column of `RenderedPage.regions` that says whether resiliparse's main-content render kept the line."""
 DOM_FEATURE_NAMES: tuple[str, ...] = (*(f"dom_{r.name.lower()}" for r in Region), "dom_main")
 
-_c_read_markers: Callable[[str, int], tuple[str, bytes]] | None
+_c_read_markers: Callable[[str, int], tuple[str, bytearray]] | None
 try:
     from websieve.steps.extract._regions import read_markers as _c_read_markers
 except ImportError:  # not compiled (no C compiler where websieve was installed): the Python twin
@@ -104,8 +104,6 @@ class RenderedPage:
     text: str
     regions: np.ndarray
     title: str | None
-    marked: int
-    """How many elements were bracketed (capped by ``max_marks``)."""
     main: str
     """The text resiliparse's main-content render keeps (without markers)."""
     tree: Any
@@ -152,10 +150,10 @@ def render_page(html: str, *, max_marks: int = 20_000, has_markers: bool = True)
     main = unmark(main)
     main_lines = {line.strip() for line in main.split("\n")}
     text, regions = _read_markers(rendered)
-    lines = text.split("\n")
-    regions[:, MAIN_COLUMN] = [line.strip() in main_lines and bool(line.strip()) for line in lines]
+    stripped = (line.strip() for line in text.split("\n"))
+    regions[:, MAIN_COLUMN] = [bool(line) and line in main_lines for line in stripped]
     title = (tree.title or "").strip() or None
-    return RenderedPage(text=text, regions=regions, title=title, marked=marked, main=main, tree=tree)
+    return RenderedPage(text=text, regions=regions, title=title, main=main, tree=tree)
 
 
 def unmark(text: str) -> str:
@@ -168,7 +166,8 @@ def _read_markers(rendered: str) -> tuple[str, np.ndarray]:
     column, `MAIN_COLUMN`, left 0)."""
     if _c_read_markers is not None:
         text, table = _c_read_markers(rendered, len(Region))
-        regions = np.frombuffer(table, dtype=np.float32).reshape(-1, len(Region) + 1).copy()
+        # a bytearray: numpy writes the main-content column into it, no copy
+        regions = np.frombuffer(table, dtype=np.float32).reshape(-1, len(Region) + 1)
         return text, regions
     return _read_markers_py(rendered)
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import regex
 
+from websieve.steps.clean.metadata import MONTHS
 from websieve.steps.extract.dom import unmark
 
 __all__ = ["HtmlMetadata", "clean_author", "parse_date", "read_metadata", "text_date"]
@@ -79,23 +80,23 @@ class HtmlMetadata:
 
 
 # --- dates -------------------------------------------------------------------------------------------------
-_MONTHS = {  # en fr de es it pt nl pl, with abbreviations and Polish genitives
-    1: "january jan janvier janv januar jänner jaenner enero ene gennaio gen janeiro januari stycznia "
-    "styczeń sty",
-    2: "february feb février fevrier févr fevr februar febrero febbraio fevereiro fev februari lutego "
-    "luty lut",
-    3: "march mar mars märz maerz marz marzo março marco maart marca marzec",
-    4: "april apr avril avr abril abr aprile kwietnia kwiecień kwi",
-    5: "may mai mayo maggio mag maio mei maja maj",
-    6: "june jun juin juni junio giugno giu junho czerwca czerwiec cze",
-    7: "july jul juillet juil juli julio luglio lug julho lipca lipiec lip",
-    8: "august aug août aout agosto ago augustus sierpnia sierpień sie",
-    9: "september sep sept septembre septiembre setiembre settembre set setembro września wrzesień wrz",
-    10: "october oct octobre oktober octubre ottobre ott outubro out oktober października październik paź",
-    11: "november nov novembre noviembre novembro listopada listopad lis",
-    12: "december dec décembre decembre déc dezember dez diciembre dic dicembre dezembro grudnia grudzień "
-    "gru",
-}  # fmt: skip
+# the line cleaner's month names, and the abbreviations page markup also uses (Italian "gen", "mag",
+# Spanish "ene", "dic", Portuguese "out", "dez"...)
+_MORE_MONTHS = {
+    1: "ene gen jaenner",
+    2: "fev fevr",
+    3: "maerz marco marz",
+    4: "abr avr",
+    5: "mag",
+    6: "giu",
+    7: "lug",
+    8: "ago",
+    9: "set setiembre",
+    10: "ott out",
+    11: "",
+    12: "dez dic déc",
+}
+_MONTHS = {num: f"{MONTHS[num]} {_MORE_MONTHS[num]}" for num in MONTHS}
 _MONTH_OF = {name: num for num, names in _MONTHS.items() for name in names.split()}
 _MONTH = "|".join(sorted((regex.escape(m) for m in _MONTH_OF), key=len, reverse=True))
 _DATE_PATTERNS = [
