@@ -1,12 +1,12 @@
 """Render an HTML page to text lines, each with where it stood in the page's DOM.
 
-The page is parsed once with lexbor (selectolax); every element of a few telling kinds (navigation,
-comments, share and promotion widgets, bylines, article containers, links, headings, list items, forms,
-tables, quotes, figures, paragraphs, hidden elements; `Region`) is bracketed by two private marker
-characters (Unicode noncharacters, which no real text contains). resiliparse then renders the marked
-page as text with its block layout, and one pass over the rendered text turns the markers into, for
-every line, the share of its characters inside each kind of region. A second render with resiliparse's
-main-content heuristic adds whether the line is part of what resiliparse would keep.
+Every element of a few telling kinds (navigation, comments, share and promotion widgets, bylines, article
+containers, links, headings, list items, forms, table cells, quotes, figures, paragraphs, hidden
+elements; `Region`) is bracketed by two private marker characters (Unicode noncharacters, which no real
+text contains) in one pass over the page's tags (`websieve.steps.extract.mark`). resiliparse then parses
+and renders the marked page as text with its block layout, and one pass over the rendered text turns the
+markers into, for every line, the share of its characters inside each kind of region. A second render
+with resiliparse's main-content heuristic adds whether the line is part of what resiliparse would keep.
 
 >>> page = render_page(
 ...     "<html><body><nav><a href='/'>Home</a></nav>"
@@ -21,7 +21,6 @@ main-content heuristic adds whether the line is part of what resiliparse would k
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,56 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from websieve.steps.extract.mark import MARK_BASE, Region, mark_regions
+
 __all__ = ["DOM_FEATURE_NAMES", "MAIN_COLUMN", "Region", "RenderedPage", "render_page", "unmark"]
 
 
-class Region(enum.IntEnum):
-    """Kinds of DOM regions a line can stand in (one feature column each)."""
-
-    NAV = 0
-    COMMENT = 1
-    SHARE = 2
-    """Share buttons, related links, newsletters, cookie notices, promotions, teasers."""
-    BYLINE = 3
-    """Author, date, tag and meta boxes."""
-    ARTICLE = 4
-    LINK = 5
-    TITLE = 6
-    """``h1``."""
-    HEADING = 7
-    """``h2``–``h6``."""
-    LIST = 8
-    FORM = 9
-    TABLE = 10
-    QUOTE = 11
-    FIGURE = 12
-    """Figures, their captions and credits."""
-    PARAGRAPH = 13
-    HIDDEN = 14
-    """Elements the page hides (``hidden``, ``aria-hidden``, ``display: none``)."""
-
-
-_SELECTORS: dict[Region, str] = {
-    Region.NAV: "nav, header, footer, aside, menu, [role=navigation], [role=banner], [role=contentinfo], "
-    "[class*=nav], [id*=nav], [class*=menu], [id*=menu], [class*=breadcrumb], [class*=footer], "
-    "[id*=footer], [class*=header], [id*=header], [class*=sidebar], [id*=sidebar], [class*=widget]",
-    Region.COMMENT: "[class*=comment], [id*=comment], [class*=reply], [id*=respond], [class*=disqus]",
-    Region.SHARE: "[class*=share], [class*=social], [class*=related], [class*=newsletter], [class*=cookie], "
-    "[class*=promo], [class*=advert], [class*=subscribe], [class*=teaser], [class*=recommend]",
-    Region.BYLINE: "[class*=tag], [class*=author], [class*=byline], [class*=meta], [class*=date]",
-    Region.ARTICLE: "article, main, [itemprop=articleBody], [class*=article], [class*=content], "
-    "[class*=post], [class*=entry], [class*=story], [class*=body], [class*=text]",
-    Region.LINK: "a",
-    Region.TITLE: "h1",
-    Region.HEADING: "h2, h3, h4, h5, h6",
-    Region.LIST: "li, dt, dd",
-    Region.FORM: "form, button, label",
-    Region.TABLE: "td, th",
-    Region.QUOTE: "blockquote, q",
-    Region.FIGURE: "figure, figcaption, [class*=caption], [class*=credit]",
-    Region.PARAGRAPH: "p",
-    Region.HIDDEN: "[hidden], [aria-hidden=true], [style*='display:none'], [style*='display: none']",
-}
 MAIN_COLUMN = len(Region)
 """Column of `RenderedPage.regions` that says whether resiliparse's main-content render kept the line."""
 DOM_FEATURE_NAMES: tuple[str, ...] = (*(f"dom_{r.name.lower()}" for r in Region), "dom_main")
@@ -89,9 +43,6 @@ try:
 except ImportError:  # not compiled (no C compiler where websieve was installed): the Python twin
     _c_read_markers = None
 
-_BASE = 0xFDD0  # U+FDD0..U+FDEF: noncharacters, never in interchanged text
-_OPEN = [chr(_BASE + 2 * r) for r in Region]
-_CLOSE = [chr(_BASE + 2 * r + 1) for r in Region]
 MARKERS = re.compile("[\ufdd0-\ufdef]")
 """The region markers (and any noncharacter of their block a page may hold)."""
 _MARKER_OR_NEWLINE = re.compile("[\ufdd0-\ufdef\n]")
@@ -114,37 +65,18 @@ class RenderedPage:
 def render_page(html: str, *, max_marks: int = 20_000, has_markers: bool = True) -> RenderedPage:
     """Render ``html`` to text lines with their DOM regions (see the module docstring).
 
-    At most ``max_marks`` elements are bracketed (link-heavy pages have thousands of anchors); the
-    regions of later elements are then unknown (0), which bounds the work on hostile pages.
+    At most ``max_marks`` element regions are bracketed, in page order (link-heavy pages have thousands
+    of anchors); the regions of later elements are then unknown (0), which bounds the work on hostile
+    pages.
     ``has_markers=False``: the caller knows ``html`` holds no marker characters
     (`websieve.steps.extract.guard.scan_tags` counts them), which saves a pass over it.
     """
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree
-    from selectolax.lexbor import LexborHTMLParser
 
     if has_markers:
         html = unmark(html)
-    parser = LexborHTMLParser(html)
-    body = parser.body
-    marked = 0
-    if body is not None:
-        for region, selector in _SELECTORS.items():
-            if marked >= max_marks:
-                break
-            opener, closer = _OPEN[region], _CLOSE[region]
-            for element in body.css(selector):
-                if marked >= max_marks:
-                    break
-                # inside the element, so the markers never make lines of their own
-                first = element.child
-                if first is None:
-                    continue
-                first.insert_before(opener)
-                element.insert_child(closer)
-                marked += 1
-        html = parser.html or ""
-    tree = HTMLTree.parse(html)
+    tree = HTMLTree.parse(mark_regions(html, max_marks=max_marks))
     rendered = extract_plain_text(tree, main_content=False, preserve_formatting=True, list_bullets=False)
     main = extract_plain_text(tree, main_content=True, preserve_formatting=True, list_bullets=False)
     main = unmark(main)
@@ -194,7 +126,7 @@ def _read_markers_py(rendered: str) -> tuple[str, np.ndarray]:
             counts = [0] * n_regions
             length = 0
             continue
-        code = ord(char) - _BASE
+        code = ord(char) - MARK_BASE
         region = code >> 1
         if region >= n_regions:
             continue

@@ -756,6 +756,14 @@ _META_BOXES = (
     "[class*=topics i], [class*=schlagw i], [id*=categor i], [id*=tags i]"
 )
 _CATEGORY_HREF = regex.compile(r"(?i)/(?:categor(?:y|ies|ie|ia|ía)|kategorien?|rubri(?:k|que)|section)/")
+_CATEGORY_LINKS = (
+    "a[href*=categor i], a[href*=kategorie i], a[href*=rubri i], a[href*=section i], a[rel~=category]"
+)
+"""Every link `_category_link` can accept (and a few more)."""
+
+
+def _category_link(a: Any) -> bool:
+    return bool(_CATEGORY_HREF.search(a.getattr("href") or "")) or "category" in str(a.getattr("rel")).split()
 
 
 def _dedupe(values: Iterable[str], limit: int = 50) -> tuple[str, ...]:
@@ -770,17 +778,19 @@ def _dedupe(values: Iterable[str], limit: int = 50) -> tuple[str, ...]:
 def _pick_categories(page: _Page) -> tuple[str, ...]:
     """Links to category pages in the first meta box (``entry-meta``, ``cat-links``), else the sections
     that JSON-LD and ``<meta>`` give, else any ``rel=category`` link."""
-    for box in page.elements(_META_BOXES, 40):
-        if _aside(box):
-            continue
-        found = [
-            text
-            for a in page.elements("a[href]", 40, root=box)
-            if (_CATEGORY_HREF.search(a.getattr("href") or "") or "category" in str(a.getattr("rel")).split())
-            and (text := page.text(a, 100))
-        ]
-        if found:
-            return _dedupe(found)
+    # the boxes are 17 substring selectors (a third of the metadata's time): looked for only when the
+    # page links to a category at all
+    if any(map(_category_link, page.elements(_CATEGORY_LINKS))):
+        for box in page.elements(_META_BOXES, 40):
+            if _aside(box):
+                continue
+            found = [
+                text
+                for a in page.elements("a[href]", 40, root=box)
+                if _category_link(a) and (text := page.text(a, 100))
+            ]
+            if found:
+                return _dedupe(found)
     found = _strings(page.ld.get("articleSection", main_only=True)) or list(page.first(_SECTION_META))
     if not found:
         links = page.elements("a[rel~=category]")

@@ -1,0 +1,153 @@
+"""Region marking in one pass over the tags: the C pass equals its Python twin, only inserts markers, and
+brackets the same text as marking the DOM that lexbor (selectolax) builds, on real pages and on markup
+written to trip the tree-building rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
+
+from websieve.steps.extract import mark
+from websieve.steps.extract.dom import MAIN_COLUMN, _read_markers, unmark
+from websieve.steps.extract.mark import Region, mark_regions
+
+DATA = Path(__file__).parents[2] / "data"
+PAGES = sorted([*(DATA / "pages").glob("*.html"), *(DATA / "metadata").glob("*.html")])
+
+# the selectors the marking stands for (CSS, as lexbor matches them); the reference below marks the DOM
+SELECTORS: dict[Region, str] = {
+    Region.NAV: "nav, header, footer, aside, menu, [role=navigation], [role=banner], [role=contentinfo], "
+    "[class*=nav], [id*=nav], [class*=menu], [id*=menu], [class*=breadcrumb], [class*=footer], "
+    "[id*=footer], [class*=header], [id*=header], [class*=sidebar], [id*=sidebar], [class*=widget]",
+    Region.COMMENT: "[class*=comment], [id*=comment], [class*=reply], [id*=respond], [class*=disqus]",
+    Region.SHARE: "[class*=share], [class*=social], [class*=related], [class*=newsletter], [class*=cookie], "
+    "[class*=promo], [class*=advert], [class*=subscribe], [class*=teaser], [class*=recommend]",
+    Region.BYLINE: "[class*=tag], [class*=author], [class*=byline], [class*=meta], [class*=date]",
+    Region.ARTICLE: "article, main, [itemprop=articleBody], [class*=article], [class*=content], "
+    "[class*=post], [class*=entry], [class*=story], [class*=body], [class*=text]",
+    Region.LINK: "a",
+    Region.TITLE: "h1",
+    Region.HEADING: "h2, h3, h4, h5, h6",
+    Region.LIST: "li, dt, dd",
+    Region.FORM: "form, button, label",
+    Region.TABLE: "td, th",
+    Region.QUOTE: "blockquote, q",
+    Region.FIGURE: "figure, figcaption, [class*=caption], [class*=credit]",
+    Region.PARAGRAPH: "p",
+    Region.HIDDEN: "[hidden], [aria-hidden=true], [style*='display:none'], [style*='display: none']",
+}
+
+
+def _dom_marked(html: str) -> str:
+    """The reference: lexbor's DOM, each matching element's content bracketed, serialised."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    parser = LexborHTMLParser(html)
+    body = parser.body
+    if body is None:
+        return html
+    for region, selector in SELECTORS.items():
+        for element in body.css(selector):
+            first = element.child
+            if first is not None:
+                first.insert_before(chr(mark.MARK_BASE + 2 * region))
+                element.insert_child(chr(mark.MARK_BASE + 2 * region + 1))
+    return parser.html or ""
+
+
+def _lines(marked: str) -> tuple[list[str], np.ndarray]:
+    rendered = extract_plain_text(
+        HTMLTree.parse(marked), main_content=False, preserve_formatting=True, list_bullets=False
+    )
+    text, regions = _read_markers(rendered)
+    keep = [i for i, line in enumerate(text.split("\n")) if line.strip()]
+    return [text.split("\n")[i].strip() for i in keep], regions[keep, :MAIN_COLUMN]
+
+
+def test_the_c_pass_is_built() -> None:
+    assert mark.MARK_BACKEND == "C extension"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_real_pages_c_equals_python_and_markers_are_all_it_adds(path: Path) -> None:
+    html = path.read_text(encoding="utf-8", errors="replace")
+    marked = mark_regions(html)
+    assert marked == mark._mark_regions_py(html, 20_000)
+    assert unmark(marked) == html
+    assert marked.count(chr(mark.MARK_BASE + 2 * Region.LINK)) > 10
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_real_pages_regions_equal_those_of_the_parsed_dom(path: Path) -> None:
+    html = path.read_text(encoding="utf-8", errors="replace")
+    ours, reference = _lines(mark_regions(html)), _lines(_dom_marked(html))
+    assert ours[0] == reference[0]
+    assert np.abs(ours[1] - reference[1]).max() < 0.01
+
+
+TRICKY = [
+    # implied ends: <p> closed by a block, <li>/<dt>/<dd>/<td>/<tr>/<option> by the next one
+    "<body><p class=intro>One<div class=share>Two</div>Three<p>Four<ul><li>a<li class=tag>b</ul>",
+    "<dl><dt>Term<dd class=meta>Def<dt>Next</dl><select><option>x<option class=nav>y</select>",
+    "<table><tr><td>a<td class=comment>b<tr><th>c</table><p>after",
+    "<table class=nav><tbody><tr class=share><td>cell</td></tr></tbody></table>",
+    # headings close each other, nested anchors close the first
+    "<h1>Title<h2 class=post-date>Sub</h2></h1><a href=1>one<a href=2 class=social>two</a>",
+    # misnested inline and block end tags
+    "<div class=content><span>text</div> tail</span><b><i>x</b>y</i>",
+    "<div class=nav><p>in nav</p></span></div></div><p>out",
+    # raw text, comments, fake tags in quotes, upper case, duplicate attributes, unquoted values
+    "<script>var s='<div class=nav>';</script><!-- <p class=nav> --><DIV CLASS=footer>F</DIV>",
+    '<div title=\'a > b\' class="header" class="story">H</div><div id=main-nav data-x=<>>N</div>',
+    "<title>T <b>x</b></title><style>.nav{}</style><textarea><p>raw</p></textarea><p hidden>h</p>",
+    # head elements, foreign content, void and self-closing elements, a cut-off tag
+    "<html><head><meta name=x content=y><title>t</title></head><body class=post><p>b</p></body></html>",
+    "<svg class=share><path d='m0'/><text>svg text</text></svg><br/><img class=credit><p>z</p>",
+    "<p style='display: none'>gone</p><p aria-hidden=true>also</p><div role=navigation>r</div><a href",
+    "<blockquote><q>quote</q></blockquote><figure><figcaption>cap</figcaption></figure><form><label>l",
+    "<p>a</p><p></p><div class=nav></div><p> </p><li></li>",
+]
+
+
+@pytest.mark.parametrize("html", TRICKY)
+def test_tricky_markup(html: str) -> None:
+    marked = mark_regions(html)
+    assert marked == mark._mark_regions_py(html, 20_000)
+    assert unmark(marked) == html
+    ours, reference = _lines(marked), _lines(_dom_marked(html))
+    assert ours[0] == reference[0]
+    assert np.abs(ours[1] - reference[1]).max() < 0.01, (ours, reference)
+
+
+def test_the_head_is_never_marked_and_empty_elements_are_left_alone() -> None:
+    html = "<head><title class=nav>T</title><meta class=nav></head><body><a href=x></a><p>t</p></body>"
+    assert mark_regions(html) == html.replace("<p>t", "<p>\ufdeat\ufdeb")
+
+
+def test_the_mark_cap_counts_regions_in_page_order() -> None:
+    html = "<body>" + "<p>x</p>" * 10
+    assert mark_regions(html, max_marks=3).count(chr(mark.MARK_BASE + 2 * Region.PARAGRAPH)) == 3
+
+
+FRAGMENTS = [
+    "<div>", "</div>", "<p>", "</p>", "<li>", "<td>", "<tr>", "<table>", "</table>", "<a href=x>", "</a>",
+    "<h1>", "</h2>", "<nav>", "<div class='nav comment'>", "<span id=footer>", "<br/>", "<svg>", "<x/>",
+    "<script>", "</script>", "<!--", "-->", "<!doctype html>", "<body class=post>", "<head>", "</body>",
+    "<p hidden>", "<option>", "<title>", "</TITLE>", "<DIV CLASS=Share>", "<a b='>'>", "<", ">", "</", "'",
+    '"', "=", " ", "\n", "text", "é", "中", "😀", "<?xml?>", "</ p>", "<dd>", "<q>", "<plaintext>",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40), st.integers(min_value=0, max_value=12))
+def test_c_equals_the_python_twin_on_tag_soup(fragments: list[str], cap: int) -> None:
+    html = "".join(fragments)
+    marked = mark._c_mark_regions(html, cap) if mark._c_mark_regions else html
+    assert marked == mark._mark_regions_py(html, cap)
+    assert unmark(marked) == html
