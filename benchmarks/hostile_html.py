@@ -25,6 +25,7 @@ CASES = {
     "50 MB page": "'<html><body>' + '<p>Some words here, in a short paragraph.</p>' * 1_110_000",
     "200k links": "'<html><body>' + \"<a href='/x'>link</a> \" * 200_000 + '</body></html>'",
     "100k unclosed <p>": "'<html><body>' + '<p>para ' * 100_000",
+    "tag soup: 2,900 <span>, 1M stray </b>": "'<html><body>' + '<span>' * 2_900 + '</b>' * 1_000_000",
     "200k table cells": "'<table>' + '<tr><td>c</td><td>d</td></tr>' * 100_000 + '</table>'",
     "binary junk as text/html": "bytes(range(256)).decode('latin-1') * 4000",
 }

@@ -157,6 +157,12 @@ def test_hostile_attribute_bomb_is_refused_fast(fast: ExtractHtml) -> None:
     assert doc is not None
 
 
+def test_hostile_tag_soup_is_refused_and_the_error_says_why(fast: ExtractHtml) -> None:
+    soup = "<html><body>" + "<span>" * 2_900 + "</b>" * 200_000  # 2,900 deep: the depth guard lets it by
+    doc, ctx = _extract(fast, soup)
+    assert doc is None and "tag soup" in _errors(ctx)[0].message
+
+
 def test_config_is_checked() -> None:
     with pytest.raises(ConfigError, match="cascade_doubt"):
         ExtractHtmlConfig(cascade_doubt=2.0)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
+from websieve.errors import DocumentTooLarge
 from websieve.steps.extract import mark
 from websieve.steps.extract.dom import MAIN_COLUMN, _read_markers, unmark
 from websieve.steps.extract.mark import Region, mark_regions
@@ -78,7 +79,7 @@ def test_the_c_pass_is_built() -> None:
 def test_real_pages_c_equals_python_and_markers_are_all_it_adds(path: Path) -> None:
     html = path.read_text(encoding="utf-8", errors="replace")
     marked = mark_regions(html)
-    assert marked == mark._mark_regions_py(html, 20_000)
+    assert marked == mark._mark_regions_py(html, 20_000, 10**9)
     assert unmark(marked) == html
     assert marked.count(chr(mark.MARK_BASE + 2 * Region.LINK)) > 10
 
@@ -118,7 +119,7 @@ TRICKY = [
 @pytest.mark.parametrize("html", TRICKY)
 def test_tricky_markup(html: str) -> None:
     marked = mark_regions(html)
-    assert marked == mark._mark_regions_py(html, 20_000)
+    assert marked == mark._mark_regions_py(html, 20_000, 10**9)
     assert unmark(marked) == html
     ours, reference = _lines(marked), _lines(_dom_marked(html))
     assert ours[0] == reference[0]
@@ -128,6 +129,15 @@ def test_tricky_markup(html: str) -> None:
 def test_the_head_is_never_marked_and_empty_elements_are_left_alone() -> None:
     html = "<head><title class=nav>T</title><meta class=nav></head><body><a href=x></a><p>t</p></body>"
     assert mark_regions(html) == html.replace("<p>t", "<p>\ufdeat\ufdeb")
+
+
+def test_tag_soup_that_sends_the_parser_down_the_open_elements_is_refused() -> None:
+    soup = "<span>" * 2_900 + "</b>" * 100_000  # lexbor: 9 s with 1,000,000 end tags
+    with pytest.raises(DocumentTooLarge, match="tag soup"):
+        mark_regions(soup)
+    assert mark._mark_regions_py(soup, 20_000, len(soup) + 100_000) is None  # the twin cuts it too
+    fine = "<span>" * 2_900 + "</span>" * 2_900 + "<p>x</p>" * 100_000
+    assert mark_regions(fine).count("\ufdea") == 20_000  # max_marks
 
 
 def test_the_mark_cap_counts_regions_in_page_order() -> None:
@@ -148,6 +158,9 @@ FRAGMENTS = [
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=40), st.integers(min_value=0, max_value=12))
 def test_c_equals_the_python_twin_on_tag_soup(fragments: list[str], cap: int) -> None:
     html = "".join(fragments)
-    marked = mark._c_mark_regions(html, cap) if mark._c_mark_regions else html
-    assert marked == mark._mark_regions_py(html, cap)
-    assert unmark(marked) == html
+    marked = mark._c_mark_regions(html, cap, 10**9) if mark._c_mark_regions else html
+    assert marked == mark._mark_regions_py(html, cap, 10**9)
+    assert marked is not None and unmark(marked) == html
+    # the step budget cuts both at the same point
+    steps = len(fragments)
+    assert mark._c_mark_regions(html, cap, steps) == mark._mark_regions_py(html, cap, steps)

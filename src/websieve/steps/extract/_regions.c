@@ -556,6 +556,7 @@ typedef struct {
     Py_ssize_t depth, stack_cap;
     int foreign;
     long marks;
+    Py_ssize_t steps;
 } marker_t;
 
 static int flush(marker_t *m, Py_ssize_t at) {
@@ -616,6 +617,7 @@ static int close_to(marker_t *m, Py_ssize_t index, Py_ssize_t at) {
 static Py_ssize_t find_open(marker_t *m, uint64_t hash, int want_flags, int stop, int exclude) {
     for (Py_ssize_t k = m->depth - 1; k >= 0; k--) {
         open_t *e = &m->stack[k];
+        m->steps++;
         if (want_flags ? (e->flags & want_flags) != 0 : e->hash == hash)
             return k;
         if ((e->flags & stop) && !(e->flags & exclude))
@@ -641,7 +643,8 @@ static Py_ssize_t find_char(marker_t *m, Py_ssize_t from, Py_UCS4 c) {
 static PyObject *mark_regions(PyObject *self, PyObject *args) {
     PyObject *text;
     long max_marks;
-    if (!PyArg_ParseTuple(args, "Ul", &text, &max_marks))
+    Py_ssize_t max_steps;
+    if (!PyArg_ParseTuple(args, "Uln", &text, &max_marks, &max_steps))
         return NULL;
     marker_t m = {0};
     m.kind = PyUnicode_KIND(text);
@@ -659,6 +662,11 @@ static PyObject *mark_regions(PyObject *self, PyObject *args) {
     int in_body = 0;
     Py_ssize_t at = 0;
     for (;;) {
+        if (m.steps > max_steps) { /* tag soup that would take the parser seconds: the caller refuses it */
+            PyMem_Free(m.out.buf);
+            PyMem_Free(m.stack);
+            Py_RETURN_NONE;
+        }
         /* the next '<' followed by '!', '?', '/' or an ASCII letter */
         Py_ssize_t start = -1;
         for (Py_ssize_t i = at; i + 1 < n; i++) {
@@ -888,7 +896,8 @@ static PyMethodDef methods[] = {
     {"read_markers", read_markers, METH_VARARGS,
      "read_markers(text, n_regions) -> (text without markers, float32 rows as a bytearray)"},
     {"mark_regions", mark_regions, METH_VARARGS,
-     "mark_regions(html, max_marks) -> html with its DOM regions bracketed by markers"},
+     "mark_regions(html, max_marks, max_steps) -> html with its DOM regions bracketed by markers; None "
+     "when looking for open elements took more than max_steps steps"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import html
 import json
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -726,10 +727,21 @@ def _pick_date(page: _Page, max_date: datetime.date, *, text_dates: bool = True)
     return _oldest_text_date(page, max_date) if text_dates else None
 
 
+_MAYBE_DATE = re.compile(r"[0-9&]")
+"""Every date `parse_date` reads has an ASCII digit (a year's "19" or "20", a day's first digit); an entity
+may decode to one."""
+
+
 def _oldest_text_date(page: _Page, max_date: datetime.date) -> str | None:
     oldest = None
     for el in page.elements(_TEXT_TAGS, 3000):
-        text = page.text(el, 10_000) if el.child_element_count <= 3 else None
+        if el.child_element_count > 3:
+            continue
+        raw = el.text or ""
+        if not _MAYBE_DATE.search(raw):  # most texts: no date, and no need to clean them
+            page.budget -= len(raw)
+            continue
+        text = page.text(el, 10_000)
         date = parse_date(text[:60], max_date=max_date) if text and len(text) > 6 else None
         if date and (oldest is None or date < oldest):
             oldest = date
