@@ -244,7 +244,7 @@ class ExtractHtml(Step[ExtractHtmlConfig]):
             # trafilatura-eval: date accuracy 0.871 -> 0.876, and 3% faster than before the cleaner)
             from websieve.steps.extract.metadata import text_date
 
-            doc.meta.date = text_date(page.tree, max_date=_crawl_day(doc))
+            doc.meta.date = text_date(page.text, max_date=_crawl_day(doc))
         doc.meta.extractor = Extractor.WEBSIEVE.value
 
     def _precise_only(self, doc: Document, html: str) -> None:

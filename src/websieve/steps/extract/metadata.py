@@ -735,7 +735,7 @@ may decode to one."""
 def _oldest_text_date(page: _Page, max_date: datetime.date) -> str | None:
     oldest = None
     for el in page.elements(_TEXT_TAGS, 3000):
-        if el.child_element_count > 3:
+        if el.child_element_count > 3 or page.budget <= 0:
             continue
         raw = el.text or ""
         if not _MAYBE_DATE.search(raw):  # most texts: no date, and no need to clean them
@@ -748,17 +748,22 @@ def _oldest_text_date(page: _Page, max_date: datetime.date) -> str | None:
     return oldest
 
 
-def text_date(tree: Any, *, max_date: datetime.date | None = None) -> str | None:
-    """The last resort of `read_metadata`'s date alone: the oldest date written at the start of a short
-    text of the page (``read_metadata(..., text_dates=False)`` leaves it out).
+def text_date(text: str, *, max_date: datetime.date | None = None) -> str | None:
+    """The last resort for a page's date when its markup gives none: the oldest date written at the start
+    (60 characters) of a line of its rendered ``text``. The HTML extractor calls it after its line
+    cleaner; `read_metadata`'s ``text_dates`` does the same on the page's elements, when no rendered text
+    is at hand (same date accuracy on trafilatura-eval, 11x slower).
 
-    >>> from resiliparse.parse.html import HTMLTree
-    >>> text_date(HTMLTree.parse("<p>Updated 3 May 2021</p><p>Posted 2 May 2021</p>"))
+    >>> text_date("\\n".join(["Updated 3 May 2021", "Posted 2 May 2021", "Long prose " * 6 + "1 May 2021"]))
     '2021-05-02'
     """
-    if getattr(tree, "document", None) is None:
-        return None
-    return _oldest_text_date(_Page(tree, None, head=False), max_date or datetime.date.today())
+    limit = max_date or datetime.date.today()
+    oldest = None
+    for line in text.split("\n"):
+        start = line.strip()[:60]
+        if len(start) > 6 and _MAYBE_DATE.search(start) and (date := parse_date(start, max_date=limit)):
+            oldest = date if oldest is None or date < oldest else oldest
+    return oldest
 
 
 _META_BOXES = (
