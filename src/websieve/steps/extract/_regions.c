@@ -92,23 +92,13 @@ static PyObject *read_markers(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NN)", clean, table);
 }
 
-/* Tag names that never raise the nesting depth: void elements and those whose end tag is optional
- * (guard._FLAT; the Python twin is guard._scan_tags_py). */
-static const char *const FLAT[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-                                   "meta", "param", "source", "track", "wbr", "p", "li", "dt", "dd",
-                                   "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot",
-                                   "colgroup", NULL};
-/* Elements whose content is raw text: skipped up to their end tag (guard._RAW). */
-static const char *const RAW[] = {"script", "style", "textarea", "title", "xmp", NULL};
-
 #define TAG_NAME_MAX 16
 
-static int in_list(const char *const *list, const char *name, Py_ssize_t len) {
-    for (int k = 0; list[k] != NULL; k++)
-        if ((Py_ssize_t)strlen(list[k]) == len && memcmp(list[k], name, (size_t)len) == 0)
-            return 1;
-    return 0;
-}
+#define FNV_START 1469598103934665603ULL
+static uint64_t fnv(uint64_t h, Py_UCS4 c) { return (h ^ (uint64_t)c) * 1099511628211ULL; }
+static int tag_flags(uint64_t hash); /* the flags of a known tag name (by hash); 0 for others */
+#define F_GUARD_FLAT (1 << 29)          /* never raises the nesting depth (guard._FLAT) */
+#define F_GUARD_RAW (1 << 30)           /* raw text up to its end tag (guard._RAW) */
 
 static int is_alpha(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_alnum(Py_UCS4 c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
@@ -135,7 +125,7 @@ static Py_ssize_t find_ci(int kind, const void *data, Py_ssize_t n, Py_ssize_t f
 #define TABLE 1024
 typedef struct {
     char keys[TABLE][TAG_NAME_MAX + 1];
-    unsigned char taken[TABLE];
+    unsigned char taken[TABLE], lens[TABLE];
     long counts[TABLE];
     long shared;
     int used;
@@ -152,12 +142,28 @@ static long *slot(names_t *t, const char *name, Py_ssize_t len) {
             t->taken[at] = 1;
             memcpy(t->keys[at], name, (size_t)len);
             t->keys[at][len] = 0;
+            t->lens[at] = (unsigned char)len;
             t->used++;
             return &t->counts[at];
         }
-        if ((Py_ssize_t)strlen(t->keys[at]) == len && memcmp(t->keys[at], name, (size_t)len) == 0)
+        if (t->lens[at] == len && memcmp(t->keys[at], name, (size_t)len) == 0)
             return &t->counts[at];
     }
+}
+
+/* the first i >= from with text[i] == '<'; n when there is none (memchr on one-byte text) */
+static Py_ssize_t next_lt(int kind, const void *data, Py_ssize_t n, Py_ssize_t from) {
+    if (from >= n)
+        return n;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *text = (const Py_UCS1 *)data;
+        const void *found = memchr(text + from, '<', (size_t)(n - from));
+        return found ? (const Py_UCS1 *)found - text : n;
+    }
+    for (Py_ssize_t i = from; i < n; i++)
+        if (PyUnicode_READ(kind, data, i) == '<')
+            return i;
+    return n;
 }
 
 /* scan_tags(html, limit) -> (depth, attributes, markers), reading the tags left to right:
@@ -181,17 +187,14 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
     if (open == NULL)
         return PyErr_NoMemory();
     Py_ssize_t markers = 0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        Py_UCS4 m = PyUnicode_READ(kind, data, k);
-        markers += m >= MARK_BASE && m <= MARK_LAST;
-    }
+    if (PyUnicode_MAX_CHAR_VALUE(text) >= MARK_BASE) /* one- and most two-byte pages cannot hold one */
+        for (Py_ssize_t k = 0; k < n; k++) {
+            Py_UCS4 m = PyUnicode_READ(kind, data, k);
+            markers += m >= MARK_BASE && m <= MARK_LAST;
+        }
     Py_ssize_t depth = 0, deepest = 0, most = 0, i = 0;
     char name[TAG_NAME_MAX + 1];
-    while (i < n) {
-        if (PyUnicode_READ(kind, data, i) != '<') {
-            i++;
-            continue;
-        }
+    while ((i = next_lt(kind, data, n, i)) < n) {
         if (i + 3 < n && PyUnicode_READ(kind, data, i + 1) == '!' && PyUnicode_READ(kind, data, i + 2) == '-' &&
             PyUnicode_READ(kind, data, i + 3) == '-') {
             Py_ssize_t end = find_ci(kind, data, n, i + 4, "-->");
@@ -209,12 +212,16 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
             continue;
         }
         Py_ssize_t start = j, len = 0, tokens = 0;
+        uint64_t hash = FNV_START;
         while (j < n && is_alnum(PyUnicode_READ(kind, data, j))) {
+            Py_UCS4 c = lower(PyUnicode_READ(kind, data, j));
             if (len < TAG_NAME_MAX)
-                name[len] = (char)lower(PyUnicode_READ(kind, data, j));
+                name[len] = (char)c;
+            hash = fnv(hash, c);
             len++;
             j++;
         }
+        int guard_flags = tag_flags(hash);
         int space = 1;
         Py_UCS4 c, quote = 0;
         while (j < n && (c = PyUnicode_READ(kind, data, j)) != '>') {
@@ -239,14 +246,14 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
         int self_closing = PyUnicode_READ(kind, data, j - 1) == '/' && j - 1 >= start + len;
         i = j + 1;
         Py_ssize_t key = len < TAG_NAME_MAX ? len : TAG_NAME_MAX;
-        if (!closing && !self_closing && len <= TAG_NAME_MAX && in_list(RAW, name, len)) {
+        if (!closing && !self_closing && (guard_flags & F_GUARD_RAW)) {
             char needle[TAG_NAME_MAX + 3] = "</";
             memcpy(needle + 2, name, (size_t)len);
             needle[len + 2] = 0;
             i = find_ci(kind, data, n, i, needle); /* its end tag is read as a stray one */
             continue;
         }
-        if (self_closing || (len <= TAG_NAME_MAX && in_list(FLAT, name, len)))
+        if (self_closing || (guard_flags & F_GUARD_FLAT))
             continue;
         long *count = slot(open, name, key);
         if (closing) {
@@ -326,6 +333,11 @@ static const tag_flags_t TAG_FLAGS[] = {
     {"html head", F_HTML_HEAD},
     {"plaintext", F_PLAINTEXT},
     {"body html", F_BODY_HTML},
+    /* the guard's own lists (scan_tags; guard._FLAT and guard._RAW) */
+    {"area base br col embed hr img input link meta param source track wbr p li dt dd tr td th option "
+     "optgroup thead tbody tfoot colgroup",
+     F_GUARD_FLAT},
+    {"script style textarea title xmp", F_GUARD_RAW},
     {NULL, 0},
 };
 
@@ -365,9 +377,6 @@ typedef struct {
 } known_t;
 static known_t known[KNOWN];
 
-#define FNV_START 1469598103934665603ULL
-static uint64_t fnv(uint64_t h, Py_UCS4 c) { return (h ^ (uint64_t)c) * 1099511628211ULL; }
-
 static known_t *known_slot(uint64_t hash, int create) {
     for (size_t at = (size_t)(hash % KNOWN);; at = (at + 1) % KNOWN) {
         if (!known[at].used) {
@@ -381,6 +390,11 @@ static known_t *known_slot(uint64_t hash, int create) {
         if (known[at].hash == hash)
             return &known[at];
     }
+}
+
+static int tag_flags(uint64_t hash) {
+    known_t *tag = known_slot(hash, 0);
+    return tag ? tag->flags : 0;
 }
 
 /* calls fn(word, len, arg) for each space-separated word of names */
@@ -669,9 +683,7 @@ static PyObject *mark_regions(PyObject *self, PyObject *args) {
         }
         /* the next '<' followed by '!', '?', '/' or an ASCII letter */
         Py_ssize_t start = -1;
-        for (Py_ssize_t i = at; i + 1 < n; i++) {
-            if (PyUnicode_READ(kind, data, i) != '<')
-                continue;
+        for (Py_ssize_t i = next_lt(kind, data, n, at); i + 1 < n; i = next_lt(kind, data, n, i + 1)) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i + 1);
             if (c == '!' || c == '?' || c == '/' || is_alpha(c)) {
                 start = i;
