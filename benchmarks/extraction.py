@@ -14,6 +14,8 @@ that the machine's drift in speed falls on all of them alike:
 - ``websieve cascade``: the same, and trafilatura (sandboxed) on the pages the line model doubted;
 - ``trafilatura`` 2.x in-process, text and metadata (``bare_extraction``, tables on, comments off: the same
   job as websieve's extractor), and ``trafilatura text only`` (its text, no metadata: its speed alone);
+- ``websieve text only``: the fast path with ``metadata: false`` (no metadata from the markup): the job of
+  ``trafilatura text only``;
 - ``resiliparse`` main content (``extract_plain_text(main_content=True)``).
 
 It also scores the metadata websieve puts in ``title``/``meta`` against the 851 pages of
@@ -78,19 +80,21 @@ def run_all(
 
 
 def websieve_extractor(
-    method: ExtractMethod, cv: bool, cv_dir: Path = CV
+    method: ExtractMethod, cv: bool, cv_dir: Path = CV, *, metadata: bool = True
 ) -> Callable[[dict[str, Any], str], Document | None]:
     if cv:
         if not (cv_dir / "folds.json").exists():
             sys.exit("no fold models: run tools/train_line_model.py --html first (it writes _work/cv-html)")
         folds = json.loads((cv_dir / "folds.json").read_text())
         steps = {
-            f: ExtractHtml(ExtractHtmlConfig(method=method, model=str(cv_dir / f"fold{f}.npz")))
+            f: ExtractHtml(
+                ExtractHtmlConfig(method=method, model=str(cv_dir / f"fold{f}.npz"), metadata=metadata)
+            )
             for f in set(folds.values())
         }
     else:
         folds = None
-        steps = {0: ExtractHtml(ExtractHtmlConfig(method=method))}
+        steps = {0: ExtractHtml(ExtractHtmlConfig(method=method, metadata=metadata))}
     for step in steps.values():
         step.setup()
 
@@ -214,6 +218,12 @@ def main() -> None:
     ]
     if not args.no_cascade:
         systems.append(("websieve cascade", websieve_extractor(ExtractMethod.CASCADE, args.cv, args.cv_dir)))
+    systems.append(
+        (
+            "websieve text only",
+            websieve_extractor(ExtractMethod.FAST, args.cv, args.cv_dir, metadata=False),
+        )
+    )
     if not args.no_peers:
         systems += [
             ("trafilatura", trafilatura_extractor(with_metadata=True)),
@@ -240,11 +250,14 @@ def main() -> None:
     if "trafilatura" in results:
         base, text_only = results["trafilatura"][2], results["trafilatura text only"][2]
         for name, (_, _, speed) in results.items():
-            if name.startswith("websieve"):
+            if name.startswith("websieve") and name != "websieve text only":
                 print(
                     f"  {name}: {speed / base:.1f}× trafilatura's docs/s "
                     f"({speed / text_only:.1f}× trafilatura without its metadata)"
                 )
+        if "websieve text only" in results:
+            speed = results["websieve text only"][2]
+            print(f"  websieve text only: {speed / text_only:.1f}× trafilatura text only's docs/s")
         cascade = docs.get("websieve cascade")
         if cascade:
             asked = sum(1 for d in cascade.values() if d is not None and d.meta.extractor == "trafilatura")
