@@ -4,6 +4,7 @@ written to trip the tree-building rules."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,15 @@ def _dom_marked(html: str) -> str:
     return parser.html or ""
 
 
+_WRITTEN_END = re.compile(r"</(?:button|label|select|option|noscript|template)>")
+
+
+def _only_markers_added(html: str, marked: str) -> bool:
+    """``marked`` is ``html`` with markers, and the end tags of elements resiliparse does not render where
+    the parser closes them anyway (closers written inside one would be lost)."""
+    return _WRITTEN_END.sub("", unmark(marked)) == _WRITTEN_END.sub("", html)
+
+
 def _lines(marked: str) -> tuple[list[str], np.ndarray]:
     rendered = extract_plain_text(
         HTMLTree.parse(marked), main_content=False, preserve_formatting=True, list_bullets=False
@@ -80,7 +90,7 @@ def test_real_pages_c_equals_python_and_markers_are_all_it_adds(path: Path) -> N
     html = path.read_text(encoding="utf-8", errors="replace")
     marked = mark_regions(html)
     assert marked == mark._mark_regions_py(html, 20_000, 10**9)
-    assert unmark(marked) == html
+    assert _only_markers_added(html, marked)
     assert marked.count(chr(mark.MARK_BASE + 2 * Region.LINK)) > 10
 
 
@@ -113,6 +123,17 @@ TRICKY = [
     "<p style='display: none'>gone</p><p aria-hidden=true>also</p><div role=navigation>r</div><a href",
     "<blockquote><q>quote</q></blockquote><figure><figcaption>cap</figcaption></figure><form><label>l",
     "<p>a</p><p></p><div class=nav></div><p> </p><li></li>",
+    # review: an unclosed <button> or <label> (resiliparse renders nothing inside) must not swallow the
+    # closers of the regions around it
+    "<body><header><div class=nav><button class=toggle><i class=icon></i></div></header>"
+    "<article><p>First paragraph of the article.</p><p>Second paragraph.</p></article>",
+    "<body><div class=sidebar><label>Search <input></div><p>Body text after the sidebar.</p>",
+    # the adoption agency: a nested <a> or a </a> past a block takes the link off, not the block
+    "<body><div style='display:none'><a href=1><div>A<a href=2>B</a></div></a>C</div><p>visible</p>",
+    "<body><div class=content><a href=1><div>x</a>y</div>still content</div>",
+    # <title/> in <svg> is not a raw-text element; <body> attributes apply after implied content
+    "<ul class=menu><li><a href=/x><svg><title/><path d='m0'/></svg>Icon</a></li></ul><p>Article.</p>",
+    "<html><head></head><div id=holder><body class='single-post'><p>Article paragraph.</p></div></body>",
 ]
 
 
@@ -120,7 +141,7 @@ TRICKY = [
 def test_tricky_markup(html: str) -> None:
     marked = mark_regions(html)
     assert marked == mark._mark_regions_py(html, 20_000, 10**9)
-    assert unmark(marked) == html
+    assert _only_markers_added(html, marked)
     ours, reference = _lines(marked), _lines(_dom_marked(html))
     assert ours[0] == reference[0]
     assert np.abs(ours[1] - reference[1]).max() < 0.01, (ours, reference)
@@ -136,8 +157,27 @@ def test_tag_soup_that_sends_the_parser_down_the_open_elements_is_refused() -> N
     with pytest.raises(DocumentTooLarge, match="tag soup"):
         mark_regions(soup)
     assert mark._mark_regions_py(soup, 20_000, len(soup) + 100_000) is None  # the twin cuts it too
+    reopened = "<body><div>" + "".join(f"<b id={k}>" for k in range(300)) + "</div>" + "<div>x</div>" * 5_000
+    with pytest.raises(DocumentTooLarge, match="tag soup"):  # lexbor: 3.3 s and 2.3 GB with 20,000 divs
+        mark_regions(reopened)
     fine = "<span>" * 2_900 + "</span>" * 2_900 + "<p>x</p>" * 100_000
     assert mark_regions(fine).count("\ufdea") == 20_000  # max_marks
+
+
+@pytest.mark.parametrize(
+    "name",
+    # FNV-1a 64 of these equals that of "plaintext", "script" and "p": names are compared, not only hashed
+    [
+        "a\u4e98\u55a8\U000d37a0\U00091f68",
+        "a\u4ea0\u5290\U001074ff\U000b4f77",
+        "a\u527e\u5671\U000c475b\ue213",
+    ],
+)
+def test_tag_names_whose_hash_collides_with_a_known_one(name: str) -> None:
+    html = f"<body><{name}>x</{name}><nav><a href=/>Home</a></nav><p class=post>Text</p></body>"
+    marked = mark_regions(html)
+    assert marked == mark._mark_regions_py(html, 20_000, 10**9)
+    assert marked.count(chr(mark.MARK_BASE + 2 * Region.NAV)) == 1
 
 
 def test_the_mark_cap_counts_regions_in_page_order() -> None:
@@ -160,7 +200,7 @@ def test_c_equals_the_python_twin_on_tag_soup(fragments: list[str], cap: int) ->
     html = "".join(fragments)
     marked = mark._c_mark_regions(html, cap, 10**9) if mark._c_mark_regions else html
     assert marked == mark._mark_regions_py(html, cap, 10**9)
-    assert marked is not None and unmark(marked) == html
+    assert marked is not None and _only_markers_added(html, marked)
     # the step budget cuts both at the same point
     steps = len(fragments)
     assert mark._c_mark_regions(html, cap, steps) == mark._mark_regions_py(html, cap, steps)

@@ -18,7 +18,13 @@ import pytest
 from resiliparse.parse.html import HTMLTree
 
 from conftest import DATA
-from websieve.steps.extract.metadata import HtmlMetadata, clean_author, parse_date, read_metadata
+from websieve.steps.extract.metadata import (
+    HtmlMetadata,
+    clean_author,
+    parse_date,
+    read_metadata,
+    text_date,
+)
 from websieve.steps.read.decode import decode_page
 
 PAGES = DATA / "metadata"
@@ -310,6 +316,21 @@ def test_nested_bylines_and_many_elements_stay_bounded() -> None:
     assert _timed(f"<body>{many}</body>").date == "2012-12-12"
     links = '<div class="entry-meta">' + '<a rel="tag" href="/tag/x">x</a>' * 100_000 + "</div>"
     assert _timed(f"<body>{links}</body>").tags == ("x",)
+
+
+def test_text_date_reads_the_start_of_the_first_3000_lines_with_a_digit() -> None:
+    assert text_date("Posted on 3 May 2021\nUpdated 4 June 2022") == "2021-05-03"
+    assert text_date("x" * 70 + " 3 May 2021") is None  # past the start of its line
+    numbered = "\n".join(f"Item {i}" for i in range(5_000))
+    assert text_date(numbered + "\n3 May 2021") is None  # a page of numbered lines is not read to its end
+    assert text_date("3 May 2021\n" + numbered) == "2021-05-03"
+
+
+def test_category_links_after_many_section_links() -> None:
+    nav = "".join(f"<a href='/sections/s{i}/'>Section {i}</a>" for i in range(80))
+    box = "<div class='entry-meta'><a href='/category/politics/'>Politics</a></div>"
+    meta = read_metadata(HTMLTree.parse(f"<body><nav>{nav}</nav><article>{box}<p>Text.</p></article></body>"))
+    assert meta.categories == ("Politics",)
 
 
 def test_not_a_tree() -> None:

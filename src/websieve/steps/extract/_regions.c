@@ -96,9 +96,15 @@ static PyObject *read_markers(PyObject *self, PyObject *args) {
 
 #define FNV_START 1469598103934665603ULL
 static uint64_t fnv(uint64_t h, Py_UCS4 c) { return (h ^ (uint64_t)c) * 1099511628211ULL; }
-static int tag_flags(uint64_t hash); /* the flags of a known tag name (by hash); 0 for others */
-#define F_GUARD_FLAT (1 << 29)          /* never raises the nesting depth (guard._FLAT) */
-#define F_GUARD_RAW (1 << 30)           /* raw text up to its end tag (guard._RAW) */
+typedef uint64_t flags_t;
+static flags_t tag_flags(uint64_t hash, int kind, const void *data, Py_ssize_t from, Py_ssize_t to);
+/* the flags of a known tag name (text[from:to], ASCII-lowered, found by its hash); 0 for others */
+#define F_GUARD_FLAT (1ULL << 29)       /* never raises the nesting depth (guard._FLAT) */
+#define F_GUARD_RAW (1ULL << 30)        /* raw text up to its end tag (guard._RAW) */
+#define F_FORMATTING (1ULL << 31)       /* closed by the adoption agency (mark._FORMATTING) */
+#define F_UNRENDERED (1ULL << 32)       /* resiliparse renders nothing inside (mark._UNRENDERED) */
+#define F_AFE_MARKER (1ULL << 33)       /* formatting elements to reopen start afresh (mark._AFE_MARKERS) */
+#define RECONSTRUCT_STEPS 100           /* mark._RECONSTRUCT_STEPS */
 
 static int is_alpha(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_alnum(Py_UCS4 c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
@@ -221,7 +227,7 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
             len++;
             j++;
         }
-        int guard_flags = tag_flags(hash);
+        flags_t guard_flags = tag_flags(hash, kind, data, start, j);
         int space = 1;
         Py_UCS4 c, quote = 0;
         while (j < n && (c = PyUnicode_READ(kind, data, j)) != '>') {
@@ -248,8 +254,9 @@ static PyObject *scan_tags(PyObject *self, PyObject *args) {
         Py_ssize_t key = len < TAG_NAME_MAX ? len : TAG_NAME_MAX;
         if (!closing && !self_closing && (guard_flags & F_GUARD_RAW)) {
             char needle[TAG_NAME_MAX + 3] = "</";
-            memcpy(needle + 2, name, (size_t)len);
-            needle[len + 2] = 0;
+            Py_ssize_t kept = len < TAG_NAME_MAX ? len : TAG_NAME_MAX; /* raw-text names are short */
+            memcpy(needle + 2, name, (size_t)kept);
+            needle[kept + 2] = 0;
             i = find_ci(kind, data, n, i, needle); /* its end tag is read as a stray one */
             continue;
         }
@@ -289,7 +296,7 @@ enum {
 
 typedef struct {
     const char *names;
-    int flags;
+    flags_t flags;
 } tag_flags_t;
 
 /* name lists (space-separated) and the flag each one carries; a name takes every flag of every list */
@@ -338,6 +345,9 @@ static const tag_flags_t TAG_FLAGS[] = {
      "optgroup thead tbody tfoot colgroup",
      F_GUARD_FLAT},
     {"script style textarea title xmp", F_GUARD_RAW},
+    {"a b big code em font i nobr s small strike strong tt u", F_FORMATTING},
+    {"button label select option noscript template", F_UNRENDERED},
+    {"applet object marquee template td th caption", F_AFE_MARKER},
     {NULL, 0},
 };
 
@@ -371,9 +381,10 @@ static const words_t ID_WORDS[] = {
 #define KNOWN 512
 typedef struct {
     uint64_t hash;
-    int flags;
+    flags_t flags;
     int region; /* -1: none */
     int used;
+    char name[TAG_NAME_MAX + 1];
 } known_t;
 static known_t known[KNOWN];
 
@@ -392,13 +403,24 @@ static known_t *known_slot(uint64_t hash, int create) {
     }
 }
 
-static int tag_flags(uint64_t hash) {
+/* the known tag named text[from:to] (ASCII letters lowered): found by hash, its name compared */
+static known_t *known_tag(uint64_t hash, int kind, const void *data, Py_ssize_t from, Py_ssize_t to) {
     known_t *tag = known_slot(hash, 0);
+    if (tag == NULL || to - from != (Py_ssize_t)strlen(tag->name))
+        return NULL;
+    for (Py_ssize_t k = 0; k < to - from; k++)
+        if (lower(PyUnicode_READ(kind, data, from + k)) != (Py_UCS4)(unsigned char)tag->name[k])
+            return NULL;
+    return tag;
+}
+
+static flags_t tag_flags(uint64_t hash, int kind, const void *data, Py_ssize_t from, Py_ssize_t to) {
+    known_t *tag = known_tag(hash, kind, data, from, to);
     return tag ? tag->flags : 0;
 }
 
 /* calls fn(word, len, arg) for each space-separated word of names */
-static void each_word(const char *names, void (*fn)(const char *, size_t, int, int), int a, int b) {
+static void each_word(const char *names, void (*fn)(const char *, size_t, flags_t, int), flags_t a, int b) {
     const char *p = names;
     while (*p) {
         while (*p == ' ')
@@ -419,14 +441,20 @@ static uint64_t hash_ascii(const char *w, size_t len) {
     return h;
 }
 
-static void add_flags(const char *w, size_t len, int flags, int unused) {
-    (void)unused;
-    known_slot(hash_ascii(w, len), 1)->flags |= flags;
+static known_t *add_known(const char *w, size_t len) {
+    known_t *tag = known_slot(hash_ascii(w, len), 1);
+    memcpy(tag->name, w, len < TAG_NAME_MAX ? len : TAG_NAME_MAX);
+    return tag;
 }
 
-static void add_region(const char *w, size_t len, int region, int unused) {
+static void add_flags(const char *w, size_t len, flags_t flags, int unused) {
     (void)unused;
-    known_slot(hash_ascii(w, len), 1)->region = region;
+    add_known(w, len)->flags |= flags;
+}
+
+static void add_region(const char *w, size_t len, flags_t region, int unused) {
+    (void)unused;
+    add_known(w, len)->region = (int)region;
 }
 
 
@@ -539,9 +567,12 @@ static const Py_ssize_t ATTR_LENGTHS[N_ATTRS] = {5, 2, 4, 8, 5, 11, 6};
 
 typedef struct {
     uint64_t hash;
-    int flags;
+    flags_t flags;
     int mask;
     Py_ssize_t content;
+    Py_ssize_t name_from, name_len; /* its name in the page, to tell names of one hash apart */
+    const known_t *tag;             /* NULL: not a known tag */
+    Py_ssize_t saved;               /* an AFE marker: the formatting elements to reopen before it */
 } open_t;
 
 typedef struct {
@@ -571,6 +602,7 @@ typedef struct {
     int foreign;
     long marks;
     Py_ssize_t steps;
+    Py_ssize_t stale; /* formatting elements closed by another's end tag: the parser reopens them */
 } marker_t;
 
 static int flush(marker_t *m, Py_ssize_t at) {
@@ -604,14 +636,41 @@ static int put_markers(marker_t *m, int mask, int closing) {
     return 0;
 }
 
-/* close stack[index:], innermost first, their closers before text[at] */
-static int close_to(marker_t *m, Py_ssize_t index, Py_ssize_t at) {
+/* write "</name>" for an element closed here (a known tag: its name is at most TAG_NAME_MAX long) */
+static int put_end_tag(marker_t *m, const open_t *e) {
+    const char *name = e->tag->name;
+    Py_ssize_t len = (Py_ssize_t)strlen(name);
+    if (out_reserve(&m->out, len + 3) < 0)
+        return -1;
+    m->out.buf[m->out.len++] = '<';
+    m->out.buf[m->out.len++] = '/';
+    for (Py_ssize_t k = 0; k < len; k++)
+        m->out.buf[m->out.len++] = (Py_UCS4)(unsigned char)name[k];
+    m->out.buf[m->out.len++] = '>';
+    return 0;
+}
+
+/* close stack[index:], innermost first, their closers before text[at]; named: the tag at `at` is
+ * stack[index]'s own end tag (the others close implicitly). An element resiliparse does not render
+ * (a button, a select...) that closes implicitly is closed in writing before any closer that follows,
+ * which would otherwise land inside it and be lost. */
+static int close_to_named(marker_t *m, Py_ssize_t index, Py_ssize_t at, int named) {
     if (flush(m, at) < 0)
         return -1;
+    Py_ssize_t unrendered_from = m->depth; /* stack[unrendered_to..unrendered_from) still to write */
+    Py_ssize_t pending = 0;
+    open_t *popped = m->stack; /* popped elements stay readable above m->depth */
     while (m->depth > index) {
         open_t *e = &m->stack[--m->depth];
+        int implicit = !(named && m->depth == index);
         if (e->flags & F_FOREIGN)
             m->foreign--;
+        if (e->flags & F_AFE_MARKER)
+            m->stale = e->saved;
+        else if ((e->flags & F_FORMATTING) && implicit)
+            m->stale++;
+        if ((e->flags & F_UNRENDERED) && implicit)
+            pending++;
         if (!e->mask)
             continue;
         if (e->content == at) { /* nothing inside: take its opener back */
@@ -620,19 +679,65 @@ static int close_to(marker_t *m, Py_ssize_t index, Py_ssize_t at) {
             m->marks -= count;
             continue;
         }
+        if (pending) { /* the unrendered elements popped since the last closer (this one included),
+                        * innermost first */
+            for (Py_ssize_t k = unrendered_from - 1; k >= m->depth && pending; k--) {
+                if ((popped[k].flags & F_UNRENDERED) && !(named && k == index)) {
+                    if (put_end_tag(m, &popped[k]) < 0)
+                        return -1;
+                    pending--;
+                }
+            }
+            pending = 0;
+        }
+        unrendered_from = m->depth;
         if (put_markers(m, e->mask, 1) < 0)
             return -1;
     }
     return 0;
 }
 
-/* index of the innermost open element matching (by flags when want_flags, else by name hash), not past
- * one whose flags meet stop (and not exclude); -1 */
-static Py_ssize_t find_open(marker_t *m, uint64_t hash, int want_flags, int stop, int exclude) {
+static int close_to(marker_t *m, Py_ssize_t index, Py_ssize_t at) { return close_to_named(m, index, at, 0); }
+
+/* take stack[index] alone off, its closers before text[at] (the adoption agency: blocks above stay) */
+static int take_off(marker_t *m, Py_ssize_t index, Py_ssize_t at) {
+    open_t e = m->stack[index];
+    memmove(&m->stack[index], &m->stack[index + 1], (size_t)(m->depth - index - 1) * sizeof(open_t));
+    m->depth--;
+    if (!e.mask)
+        return 0;
+    if (flush(m, at) < 0)
+        return -1;
+    return put_markers(m, e.mask, 1);
+}
+
+static int special_above(const marker_t *m, Py_ssize_t index) {
+    for (Py_ssize_t k = index + 1; k < m->depth; k++)
+        if (m->stack[k].flags & F_SPECIAL)
+            return 1;
+    return 0;
+}
+
+/* whether the open element e is named text[from:from+len] (ASCII letters lowered) */
+static int same_name(const marker_t *m, const open_t *e, Py_ssize_t from, Py_ssize_t len) {
+    if (e->name_len != len)
+        return 0;
+    for (Py_ssize_t k = 0; k < len; k++)
+        if (lower(PyUnicode_READ(m->kind, m->data, e->name_from + k)) !=
+            lower(PyUnicode_READ(m->kind, m->data, from + k)))
+            return 0;
+    return 1;
+}
+
+/* index of the innermost open element matching (by flags when want_flags, else by name), not past one
+ * whose flags meet stop (and not exclude); -1 */
+static Py_ssize_t find_open(marker_t *m, uint64_t hash, Py_ssize_t name_from, Py_ssize_t name_len,
+                            flags_t want_flags, flags_t stop, flags_t exclude) {
     for (Py_ssize_t k = m->depth - 1; k >= 0; k--) {
         open_t *e = &m->stack[k];
         m->steps++;
-        if (want_flags ? (e->flags & want_flags) != 0 : e->hash == hash)
+        if (want_flags ? (e->flags & want_flags) != 0
+                       : e->hash == hash && same_name(m, e, name_from, name_len))
             return k;
         if ((e->flags & stop) && !(e->flags & exclude))
             return -1;
@@ -673,7 +778,7 @@ static PyObject *mark_regions(PyObject *self, PyObject *args) {
     m.stack = PyMem_Malloc((size_t)m.stack_cap * sizeof(open_t));
     if (m.out.buf == NULL || m.stack == NULL)
         goto nomemory;
-    int in_body = 0;
+    int in_body = 0, body_seen = 0;
     Py_ssize_t at = 0;
     for (;;) {
         if (m.steps > max_steps) { /* tag soup that would take the parser seconds: the caller refuses it */
@@ -718,9 +823,9 @@ static PyObject *mark_regions(PyObject *self, PyObject *args) {
             hash = fnv(hash, lower(c));
             pos++;
         }
-        Py_ssize_t name_end = pos;
-        known_t *tag = known_slot(hash, 0);
-        int flags = tag ? tag->flags : 0;
+        Py_ssize_t name_end = pos, name_from = start + (closing ? 2 : 1), name_len = name_end - name_from;
+        known_t *tag = known_tag(hash, kind, data, name_from, name_end);
+        flags_t flags = tag ? tag->flags : 0;
         Py_ssize_t attr_from[N_ATTRS], attr_to[N_ATTRS];
         for (int k = 0; k < N_ATTRS; k++)
             attr_from[k] = -1;
@@ -785,44 +890,57 @@ static PyObject *mark_regions(PyObject *self, PyObject *args) {
             if (flags & F_BODY_HTML)
                 continue;
             if (flags & F_TABLE_PART)
-                index = find_open(&m, hash, 0, TABLE_STOP, 0);
+                index = find_open(&m, hash, name_from, name_len, 0, TABLE_STOP, 0);
             else if (flags & F_TABLE)
-                index = find_open(&m, hash, 0, F_HTML_TEMPLATE, 0);
+                index = find_open(&m, hash, name_from, name_len, 0, F_HTML_TEMPLATE, 0);
             else if (flags & F_HEADING)
-                index = find_open(&m, 0, F_HEADING, SCOPE_STOP, 0);
+                index = find_open(&m, 0, 0, 0, F_HEADING, SCOPE_STOP, 0);
             else if (flags & F_LI)
-                index = find_open(&m, hash, 0, SCOPE_STOP | F_OLUL, 0);
+                index = find_open(&m, hash, name_from, name_len, 0, SCOPE_STOP | F_OLUL, 0);
             else if (flags & F_BLOCK_END)
-                index = find_open(&m, hash, 0, SCOPE_STOP, 0);
-            else
-                index = find_open(&m, hash, 0, F_SPECIAL, 0);
-            if (close_found(&m, index, start) < 0)
+                index = find_open(&m, hash, name_from, name_len, 0, SCOPE_STOP, 0);
+            else if (flags & F_FORMATTING) {
+                index = find_open(&m, hash, name_from, name_len, 0, SCOPE_STOP, 0);
+                if (index >= 0 && special_above(&m, index)) {
+                    if (take_off(&m, index, start) < 0)
+                        goto nomemory;
+                    continue;
+                }
+                if (index < 0 && m.stale)
+                    m.stale--; /* it was one of those to reopen: the parser forgets it */
+            } else
+                index = find_open(&m, hash, name_from, name_len, 0, F_SPECIAL, 0);
+            if (index >= 0 && close_to_named(&m, index, start, 1) < 0)
                 goto nomemory;
             continue;
         }
         /* a start tag: first what it closes */
         if (flags & (F_LI | F_DDDT)) {
-            Py_ssize_t index = find_open(&m, 0, flags & F_LI ? F_LI : F_DDDT, F_SPECIAL, F_ADP);
+            Py_ssize_t index = find_open(&m, 0, 0, 0, flags & F_LI ? F_LI : F_DDDT, F_SPECIAL, F_ADP);
             if (close_found(&m, index, start) < 0)
                 goto nomemory;
         }
         if (flags & F_CLOSES_P) {
-            if (close_found(&m, find_open(&m, 0, F_P, SCOPE_STOP | F_BUTTON, 0), start) < 0)
+            if (close_found(&m, find_open(&m, 0, 0, 0, F_P, SCOPE_STOP | F_BUTTON, 0), start) < 0)
                 goto nomemory;
             if ((flags & F_HEADING) && m.depth && (m.stack[m.depth - 1].flags & F_HEADING) &&
                 close_to(&m, m.depth - 1, start) < 0)
                 goto nomemory;
         } else if (flags & F_TDTH) {
-            if (close_found(&m, find_open(&m, 0, F_TDTH, TABLE_STOP | F_TR, 0), start) < 0)
+            if (close_found(&m, find_open(&m, 0, 0, 0, F_TDTH, TABLE_STOP | F_TR, 0), start) < 0)
                 goto nomemory;
         } else if (flags & F_TR) {
-            if (close_found(&m, find_open(&m, hash, 0, TABLE_STOP | F_SECTION, 0), start) < 0)
+            if (close_found(&m, find_open(&m, hash, name_from, name_len, 0, TABLE_STOP | F_SECTION, 0), start) < 0)
                 goto nomemory;
         } else if (flags & F_SECTION) {
-            if (close_found(&m, find_open(&m, 0, F_SECTION, TABLE_STOP, 0), start) < 0)
+            if (close_found(&m, find_open(&m, 0, 0, 0, F_SECTION, TABLE_STOP, 0), start) < 0)
                 goto nomemory;
         } else if (flags & F_A) {
-            if (close_found(&m, find_open(&m, hash, 0, SCOPE_STOP, 0), start) < 0)
+            Py_ssize_t index = find_open(&m, hash, name_from, name_len, 0, SCOPE_STOP, 0);
+            if (index >= 0 && special_above(&m, index)) {
+                if (take_off(&m, index, start) < 0)
+                    goto nomemory;
+            } else if (close_found(&m, index, start) < 0)
                 goto nomemory;
         } else if (flags & (F_OPTION | F_OPTGROUP)) {
             if (m.depth && (m.stack[m.depth - 1].flags & F_OPTION) && close_to(&m, m.depth - 1, start) < 0)
@@ -831,7 +949,8 @@ static PyObject *mark_regions(PyObject *self, PyObject *args) {
                 close_to(&m, m.depth - 1, start) < 0)
                 goto nomemory;
         }
-        if (flags & F_RAW) {
+        m.steps += m.stale * RECONSTRUCT_STEPS;
+        if ((flags & F_RAW) && !m.foreign) { /* in <svg> and <math>, <title> and <style> hold markup */
             char needle[TAG_NAME_MAX + 3] = "</";
             Py_ssize_t len = name_end - start - 1;
             for (Py_ssize_t q = 0; q < len && q < TAG_NAME_MAX; q++)
@@ -849,8 +968,13 @@ static PyObject *mark_regions(PyObject *self, PyObject *args) {
         }
         if ((flags & (F_VOID | F_HTML_HEAD)) || (self_closing && (m.foreign || (flags & F_FOREIGN))))
             continue;
-        if ((flags & F_BODY) && m.depth)
-            continue; /* a second <body>: its attributes go to the first */
+        int late_body = 0;
+        if (flags & F_BODY) {
+            if (body_seen)
+                continue; /* a second <body>: its attributes go to the first */
+            body_seen = 1;
+            late_body = m.depth > 0; /* opened by what came before: its attributes still apply to all */
+        }
         if (flags & F_FOREIGN)
             m.foreign++;
         int mask = 0;
@@ -881,14 +1005,27 @@ static PyObject *mark_regions(PyObject *self, PyObject *args) {
             if (flush(&m, at) < 0 || put_markers(&m, mask, 0) < 0)
                 goto nomemory;
         }
-        if (m.depth == m.stack_cap) {
+        if (m.depth == m.stack_cap) { /* grown before any push: a late <body> goes to the bottom */
             open_t *grown = PyMem_Realloc(m.stack, (size_t)m.stack_cap * 2 * sizeof(open_t));
             if (grown == NULL)
                 goto nomemory;
             m.stack = grown;
             m.stack_cap *= 2;
         }
-        m.stack[m.depth++] = (open_t){hash, flags, mask, at};
+        Py_ssize_t saved = 0;
+        if (flags & F_AFE_MARKER) {
+            saved = m.stale;
+            m.stale = 0;
+        }
+        open_t element = {hash, flags, mask, at, name_from, name_len, tag, saved};
+        if (late_body) { /* its opener is not the last thing written: never taken back */
+            element.content = -1;
+            memmove(&m.stack[1], &m.stack[0], (size_t)m.depth * sizeof(open_t));
+            m.stack[0] = element;
+            m.depth++;
+            continue;
+        }
+        m.stack[m.depth++] = element;
     }
     if (close_to(&m, 0, n) < 0)
         goto nomemory;

@@ -181,6 +181,16 @@ _TABLE_PARTS = _names("tr td th tbody thead tfoot caption colgroup")
 _TABLE_STOP = _names("table html template")
 _LI_STOP = _SPECIAL - {"address", "div", "p"}
 _FOREIGN = _names("svg math")
+_FORMATTING = _names("a b big code em font i nobr s small strike strong tt u")
+"""Closed by the parser's adoption agency: an end tag past a block takes off this element only."""
+_AFE_MARKERS = _names("applet object marquee template td th caption")
+"""Where the parser's list of formatting elements to reopen starts afresh (and ends, when they close)."""
+_RECONSTRUCT_STEPS = 100
+"""What reopening one formatting element costs the parser, in steps of a stack walk (an element made,
+its attributes copied): lexbor takes 3.3 s and 2.3 GB for 300 unclosed ``<b id=...>`` and 20,000
+``<div>x</div>``, which reopen 6 million elements."""
+_UNRENDERED = _names("button label select option noscript template")
+"""resiliparse renders nothing inside these: a closer written inside one would be lost."""
 
 _TAG_START = re.compile(r"<(?:!--|[!?/]|[a-zA-Z])")
 _NAME = re.compile(r"[^ \t\n\r\f/>]*")
@@ -193,12 +203,13 @@ _LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 class _Open:
-    __slots__ = ("content", "mask", "name")
+    __slots__ = ("content", "mask", "name", "saved")
 
     def __init__(self, name: str, mask: int, content: int) -> None:
         self.name = name
         self.mask = mask  # regions marked (0: none)
         self.content = content  # where its content starts in the page
+        self.saved = 0  # an _AFE_MARKERS element: the formatting elements to reopen before it
 
 
 def _mark_regions_py(html: str, max_marks: int, max_steps: int) -> str | None:
@@ -207,28 +218,50 @@ def _mark_regions_py(html: str, max_marks: int, max_steps: int) -> str | None:
     out: list[str] = []
     done = 0  # html[:done] is in out
     stack: list[_Open] = []
-    in_body = False
+    in_body = body_seen = False
     foreign = 0
     marks = 0
     steps = 0
+    stale = 0  # formatting elements closed by another's end tag: the parser reopens them for what follows
     n = len(html)
 
-    def close(index: int, at: int) -> None:
-        """Close stack[index:], innermost first, with their closers before ``html[at]``."""
-        nonlocal done, marks, foreign
+    def close(index: int, at: int, *, named: bool = False) -> None:
+        """Close stack[index:], innermost first, with their closers before ``html[at]``. ``named``: the
+        tag at ``at`` is stack[index]'s own end tag (the others close implicitly)."""
+        nonlocal done, marks, foreign, stale
         if at > done:
             out.append(html[done:at])
             done = at
+        unrendered: list[str] = []  # closed implicitly, and closed here in writing before any closer
         while len(stack) > index:
             element = stack.pop()
+            implicit = not (named and len(stack) == index)
             if element.name in _FOREIGN:
                 foreign -= 1
+            if element.name in _AFE_MARKERS:
+                stale = element.saved
+            elif element.name in _FORMATTING and implicit:
+                stale += 1
+            if element.name in _UNRENDERED and implicit:
+                unrendered.append(f"</{element.name}>")
             if not element.mask:
                 continue
             if element.content == at:  # nothing inside: take its opener back
                 out.pop()
                 marks -= element.mask.bit_count()
                 continue
+            if unrendered:
+                out.append("".join(unrendered))
+                unrendered.clear()
+            out.append(_closers(element.mask))
+
+    def take_off(index: int, at: int) -> None:
+        """Take stack[index] alone off (the adoption agency: the blocks above it stay open)."""
+        nonlocal done
+        element = stack.pop(index)
+        if element.mask:
+            out.append(html[done:at])
+            done = at
             out.append(_closers(element.mask))
 
     def find(names: frozenset[str] | str, stop: frozenset[str]) -> int:
@@ -308,12 +341,19 @@ def _mark_regions_py(html: str, max_marks: int, max_steps: int) -> str | None:
                 index = find(name, _SCOPE | {"ol", "ul"})
             elif name in _BLOCK_END:
                 index = find(name, _SCOPE)
+            elif name in _FORMATTING:
+                index = find(name, _SCOPE)
+                if index >= 0 and any(e.name in _SPECIAL for e in stack[index + 1 :]):
+                    take_off(index, start)
+                    continue
+                if index < 0 and stale:
+                    stale -= 1  # it was one of those to reopen: the parser forgets it
             else:
                 index = find(name, _SPECIAL)
             if index >= 0:
-                close(index, start)
+                close(index, start, named=True)
             continue
-        # a start tag: first what it closes
+        # a start tag: first what it closes, then what the parser reopens for it
         if name in ("li", "dd", "dt"):
             index = find("li" if name == "li" else frozenset({"dd", "dt"}), _LI_STOP)
             if index >= 0:
@@ -338,14 +378,17 @@ def _mark_regions_py(html: str, max_marks: int, max_steps: int) -> str | None:
                 close(index, start)
         elif name == "a":
             index = find("a", _SCOPE)
-            if index >= 0:
+            if index >= 0 and any(e.name in _SPECIAL for e in stack[index + 1 :]):
+                take_off(index, start)
+            elif index >= 0:
                 close(index, start)
         elif name in ("option", "optgroup"):
             if stack and stack[-1].name == "option":
                 close(len(stack) - 1, start)
             if name == "optgroup" and stack and stack[-1].name == "optgroup":
                 close(len(stack) - 1, start)
-        if name in _RAW:
+        steps += stale * _RECONSTRUCT_STEPS
+        if name in _RAW and not foreign:  # in <svg> and <math>, <title> and <style> hold markup
             end = _raw_end(html, at, name)
             at = end
             continue
@@ -357,10 +400,25 @@ def _mark_regions_py(html: str, max_marks: int, max_steps: int) -> str | None:
             in_body = True
         if name in _VOID or (self_closing and (foreign or name in _FOREIGN)) or name in ("html", "head"):
             continue
-        if name == "body" and stack:
-            continue  # a second <body>: its attributes go to the first
+        if name == "body":
+            if body_seen:
+                continue  # a second <body>: its attributes go to the first
+            body_seen = True
+            if stack:  # the body was opened by what came before: its attributes still apply to all
+                mask = region_mask(name, attributes) if marks < max_marks else 0
+                if mask:
+                    marks += mask.bit_count()
+                    out.append(html[done:at])
+                    out.append(_openers(mask))
+                    done = at
+                # at the bottom of the stack, its opener is not the last thing written: never taken back
+                stack.insert(0, _Open(name, mask, -1))
+                continue
         if name in _FOREIGN:
             foreign += 1
+        element = _Open(name, 0, at)
+        if name in _AFE_MARKERS:
+            element.saved, stale = stale, 0
         mask = 0
         if marks < max_marks and (name == "body" or name not in _UNMARKED):
             mask = region_mask(name, attributes)
@@ -369,7 +427,8 @@ def _mark_regions_py(html: str, max_marks: int, max_steps: int) -> str | None:
             out.append(html[done:at])
             out.append(_openers(mask))
             done = at
-        stack.append(_Open(name, mask, at))
+        element.mask = mask
+        stack.append(element)
     close(0, n)
     return "".join(out)
 
@@ -402,11 +461,14 @@ def mark_regions(html: str, *, max_marks: int = 20_000) -> str:
     anchors); later elements are left unmarked, which bounds the work on hostile pages. ``html`` must not
     hold marker characters itself (`websieve.steps.extract.dom.unmark` it first).
 
-    Raises `DocumentTooLarge` for tag soup whose end tags send the tree builder deep down the open
-    elements again and again (thousands of unclosed ``<span>`` and a million stray ``</b>``: lexbor takes
-    9 s to parse 4 MB of it). These walks, which the parser makes as well, are capped at 50 steps per
-    character of the page plus 10 million (a few tenths of a second): the most any of the 1,171 dev pages
-    needs is 0.3 per character (the median 0.04), and 2,900 nested ``<div>`` need 4.2 million.
+    Raises `DocumentTooLarge` for tag soup that would keep the parser busy for seconds: end tags that
+    send it deep down the open elements again and again (thousands of unclosed ``<span>`` and a million
+    stray ``</b>``: lexbor takes 9 s for 4 MB of it), or formatting elements it must reopen for every
+    element that follows (300 unclosed ``<b id=...>`` and 20,000 ``<div>x</div>``: 3.3 s and 2.3 GB).
+    That work, counted in steps of a stack walk (a reopened element counts `_RECONSTRUCT_STEPS`), is
+    capped at 50 steps per character of the page plus 10 million (a few tenths of a second): the most
+    any of the 1,171 dev pages needs is 10 per character (the median 0.04), and 2,900 nested ``<div>``
+    need 4.2 million.
     """
     max_steps = 50 * len(html) + 10_000_000
     if _c_mark_regions is not None:
@@ -415,8 +477,9 @@ def mark_regions(html: str, *, max_marks: int = 20_000) -> str:
         marked = _mark_regions_py(html, max_marks, max_steps)
     if marked is None:
         raise DocumentTooLarge(
-            f"tag soup: closing its elements took over {max_steps:,} steps (many unclosed elements and "
-            "end tags that match none of them); HTML parsers take seconds on such a page, refused before"
+            f"tag soup: building its tree takes over {max_steps:,} steps (thousands of unclosed elements, "
+            "end tags that match none of them, formatting elements reopened again and again); HTML "
+            "parsers take seconds on such a page: refused before parsing"
         )
     return marked
 

@@ -759,11 +759,21 @@ def text_date(text: str, *, max_date: datetime.date | None = None) -> str | None
     """
     limit = max_date or datetime.date.today()
     oldest = None
+    budget = _MAX_DATE_LINES
     for line in text.split("\n"):
         start = line.strip()[:60]
-        if len(start) > 6 and _MAYBE_DATE.search(start) and (date := parse_date(start, max_date=limit)):
-            oldest = date if oldest is None or date < oldest else oldest
+        if len(start) > 6 and _MAYBE_DATE.search(start):
+            if (date := parse_date(start, max_date=limit)) and (oldest is None or date < oldest):
+                oldest = date
+            budget -= 1
+            if not budget:
+                break
     return oldest
+
+
+_MAX_DATE_LINES = 3_000
+"""`text_date` reads the first this many lines with a digit (a page of 200,000 numbered lines would take
+seconds)."""
 
 
 _META_BOXES = (
@@ -797,7 +807,7 @@ def _pick_categories(page: _Page) -> tuple[str, ...]:
     that JSON-LD and ``<meta>`` give, else any ``rel=category`` link."""
     # the boxes are 17 substring selectors (a third of the metadata's time): looked for only when the
     # page links to a category at all
-    if any(map(_category_link, page.elements(_CATEGORY_LINKS))):
+    if any(map(_category_link, page.elements(_CATEGORY_LINKS, 10_000))):
         for box in page.elements(_META_BOXES, 40):
             if _aside(box):
                 continue
