@@ -26,6 +26,8 @@ CASES = {
     "200k links": "'<html><body>' + \"<a href='/x'>link</a> \" * 200_000 + '</body></html>'",
     "100k unclosed <p>": "'<html><body>' + '<p>para ' * 100_000",
     "2,900 <span>, 1M stray </b>": "'<html><body>' + '<span>' * 2_900 + '</b>' * 1_000_000",
+    "300 <b id>, 20k <div>": "'<html><body><div>' + ''.join(f'<b id={k}>' for k in range(300)) + '</div>' + "
+    "'<div>x</div>' * 20_000",
     "200k table cells": "'<table>' + '<tr><td>c</td><td>d</td></tr>' * 100_000 + '</table>'",
     "binary junk as text/html": "bytes(range(256)).decode('latin-1') * 4000",
 }
