@@ -69,7 +69,9 @@ def render_page(html: str, *, max_marks: int = 20_000, has_markers: bool = True)
     of anchors); the regions of later elements are then unknown (0), which bounds the work on hostile
     pages.
     ``has_markers=False``: the caller knows ``html`` holds no marker characters
-    (`websieve.steps.extract.guard.scan_tags` counts them), which saves a pass over it.
+    (`websieve.steps.extract.guard.scan_tags` counts them), which saves a pass over it. Raises
+    `websieve.errors.DocumentTooLarge` for tag soup the parser would take seconds on
+    (`websieve.steps.extract.mark.mark_regions`).
     """
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree

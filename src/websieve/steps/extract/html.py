@@ -119,7 +119,7 @@ class ExtractHtmlConfig(StepConfig):
     """Pages with a tag of more attributes are refused: parsers check them pairwise (one tag of 100,000
     attributes takes 35 s)."""
     max_marks: int = 20_000
-    """At most this many elements get their region marked (`websieve.steps.extract.dom`)."""
+    """At most this many element regions are marked, in page order (`websieve.steps.extract.mark`)."""
     timeout_s: float = 5.0
     """trafilatura's time per page (precise, cascade, union); the page keeps the fast path's text, or
     goes to the ledger with the error under ``method: precise``."""
