@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_INPUTS := samples/seed samples/html samples/warc
 
-.PHONY: install run test lint typecheck bench model clean-runs
+.PHONY: install run test lint typecheck bench model clean-runs peer-datatrove
 
 $(STAMP): pyproject.toml setup.py src/websieve/steps/clean/_linescan.c src/websieve/steps/extract/_regions.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ model: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,train]"
 	$(BIN)/python tools/train_line_model.py
 	$(BIN)/python tools/train_line_model.py --html
+
+# datatrove's FineWeb filters, for benchmarks/fineweb_parity.py (a peer, never a websieve dependency)
+peer-datatrove:
+	test -x benchmarks/_work/dt-venv/bin/python || $(PYTHON) -m venv benchmarks/_work/dt-venv
+	benchmarks/_work/dt-venv/bin/pip install --quiet "datatrove[processing,io]==0.10.1" "spacy>=3.7,<4"
 
 clean-runs:
 	rm -rf runs

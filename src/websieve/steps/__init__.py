@@ -17,6 +17,10 @@ STEP_TABLE: dict[str, str] = {
     "langid.fasttext": "websieve.steps.langid.fasttext:FastTextLangId",
     "clean.lines": "websieve.steps.clean.lines:CleanLines",
     "clean.boilerplate": "websieve.steps.clean.boilerplate:CrossPageBoilerplate",
+    "quality.gopher_repetition": "websieve.steps.quality.gopher_repetition:GopherRepetition",
+    "quality.gopher_quality": "websieve.steps.quality.gopher_quality:GopherQuality",
+    "quality.c4": "websieve.steps.quality.c4:C4Quality",
+    "quality.fineweb": "websieve.steps.quality.fineweb:FineWebQuality",
 }
 
 #: areas of the flow, in order; a step's name starts with its area.

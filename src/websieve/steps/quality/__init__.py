@@ -1,0 +1,1 @@
+"""Document quality filters: Gopher quality and repetition, C4, FineWeb (the FineWeb recipe's rules)."""

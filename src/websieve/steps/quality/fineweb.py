@@ -1,0 +1,103 @@
+"""FineWeb's own quality rules (Penedo et al. 2024), as datatrove runs them (``quality.fineweb@1``).
+
+A page is dropped when too few of its lines end in terminal punctuation, too many lines are short,
+too many characters are in duplicate lines, or it has too many line breaks per word (lists). Every ratio
+is recorded before the first one past its threshold drops the page.
+
+>>> from websieve.steps.base import StepContext
+>>> doc = Document(id="1", text="Home\\nNews\\nSport\\nWeather\\nContact us")
+>>> FineWebQuality().apply(doc, StepContext.standalone()) is None
+True
+>>> doc.annotations["quality.fineweb@1"]["line_punct_ratio"]
+0.0
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from websieve.config import StepConfig
+from websieve.document import Document, Field
+from websieve.errors import ConfigError
+from websieve.steps.base import Step, StepContext
+from websieve.steps.quality.gopher_repetition import find_duplicates
+from websieve.steps.quality.terminal import TERMINAL_PUNCTUATION
+from websieve.steps.quality.words import split_words
+
+__all__ = ["FineWebQuality", "FineWebQualityConfig", "FineWebRule"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FineWebQualityConfig(StepConfig):
+    line_punct_thr: float | None = 0.12
+    """Least share of lines ending in terminal punctuation (``None``: off, as every threshold here)."""
+    line_punct_exclude_zero: bool = False
+    """Keep pages where no line ends in terminal punctuation (they fail ``line_punct_thr`` otherwise)."""
+    short_line_thr: float | None = 0.67
+    """Most share of lines of at most ``short_line_length`` characters."""
+    short_line_length: int = 30
+    char_duplicates_ratio: float | None = 0.01
+    """Most characters in duplicate lines, as a share of the characters outside line breaks."""
+    new_line_ratio: float | None = 0.3
+    """Most line breaks per word."""
+
+    def __post_init__(self) -> None:
+        for name in ("line_punct_thr", "short_line_thr", "char_duplicates_ratio"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1:
+                raise ConfigError(f"quality.fineweb: {name} must be between 0 and 1, got {value}")
+        if self.short_line_length < 0 or (self.new_line_ratio is not None and self.new_line_ratio < 0):
+            raise ConfigError("quality.fineweb: short_line_length and new_line_ratio must be at least 0")
+
+
+class FineWebRule(enum.Enum):
+    EMPTY = "empty"
+    LINE_PUNCT = "line_punct_ratio"
+    SHORT_LINES = "short_line_ratio"
+    CHAR_DUPLICATES = "char_dup_ratio"
+    LIST = "list_ratio"
+
+
+class FineWebQuality(Step[FineWebQualityConfig]):
+    step_id = "quality.fineweb@1"
+    config_cls = FineWebQualityConfig
+    requires = frozenset({Field.TEXT})
+
+    def apply(self, doc: Document, ctx: StepContext) -> Document | None:
+        cfg = self.config
+        text = doc.text or ""
+        lines = [line for line in text.split("\n") if line.strip()]
+        if not lines:
+            return None if ctx.drop(doc, step=self.step_id, rule=FineWebRule.EMPTY) else doc
+        punct = sum(line.endswith(TERMINAL_PUNCTUATION) for line in lines) / len(lines)
+        short = sum(len(line) <= cfg.short_line_length for line in lines) / len(lines)
+        duplicates = find_duplicates(lines)[1] / len(text.replace("\n", ""))
+        words = len(split_words(text))
+        new_lines = text.count("\n") / words if words else float(text.count("\n"))
+        doc.annotate(
+            self.step_id,
+            line_punct_ratio=round(punct, 4),
+            short_line_ratio=round(short, 4),
+            char_dup_ratio=round(duplicates, 4),
+            new_line_ratio=round(new_lines, 4),
+        )
+        failed = None
+        exempt = punct == 0 and cfg.line_punct_exclude_zero
+        if cfg.line_punct_thr is not None and punct < cfg.line_punct_thr and not exempt:
+            failed = (FineWebRule.LINE_PUNCT, punct, cfg.line_punct_thr)
+        if failed is None and cfg.short_line_thr is not None and short > cfg.short_line_thr:
+            failed = (FineWebRule.SHORT_LINES, short, cfg.short_line_thr)
+        if (
+            failed is None
+            and cfg.char_duplicates_ratio is not None
+            and duplicates > cfg.char_duplicates_ratio
+        ):
+            failed = (FineWebRule.CHAR_DUPLICATES, duplicates, cfg.char_duplicates_ratio)
+        if failed is None and cfg.new_line_ratio is not None and new_lines > cfg.new_line_ratio:
+            failed = (FineWebRule.LIST, new_lines, cfg.new_line_ratio)
+        if failed is not None:
+            rule, value, limit = failed
+            if ctx.drop(doc, step=self.step_id, rule=rule, value=round(value, 4), threshold=limit):
+                return None
+        return doc

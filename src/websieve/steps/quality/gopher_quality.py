@@ -1,0 +1,133 @@
+"""Gopher's quality rules (Rae et al. 2021), as the FineWeb recipe runs them (``quality.gopher_quality@1``).
+
+Words are spaCy's English tokens (`websieve.steps.quality.words`); "words" below are the tokens that are
+not only punctuation. A page is dropped when it has too few or too many words, words too short or too
+long on average, too many ``#`` or ellipses per token, mostly bullet lines or lines that end in an
+ellipsis, too few tokens with a letter, or fewer than two of the stop words "the be to of and that have
+with". Every signal is recorded before the first rule that fails drops the page. Defaults are
+datatrove's (FineWeb's).
+
+>>> from websieve.steps.base import StepContext
+>>> doc = Document(id="1", text="Buy cheap watches now!!! Best prices, free shipping.")
+>>> GopherQuality().apply(doc, StepContext.standalone()) is None
+True
+>>> doc.annotations["quality.gopher_quality@1"]["words"]
+8
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+import regex
+
+from websieve.config import StepConfig
+from websieve.document import Document, Field
+from websieve.errors import ConfigError
+from websieve.steps.base import Step, StepContext
+from websieve.steps.quality.words import split_words
+
+__all__ = ["PUNCTUATION", "GopherQuality", "GopherQualityConfig", "GopherRule"]
+
+PUNCTUATION = frozenset(
+    "!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»"
+    + "".join(map(chr, (x for a, b in ((0, 9), (11, 13), (13, 32), (127, 160)) for x in range(a, b))))
+)
+"""The characters a token may consist of and still not count as a word (datatrove's ``PUNCTUATION``)."""
+STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
+_LETTER = regex.compile(r"\p{L}").search
+"""A letter: what ``str.isalpha`` accepts."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GopherQualityConfig(StepConfig):
+    min_doc_words: int | None = 50
+    """``None`` turns a rule off, here and below."""
+    max_doc_words: int | None = 100_000
+    min_avg_word_length: float | None = 3
+    max_avg_word_length: float | None = 10
+    max_symbol_word_ratio: float | None = 0.1
+    """Most ``#``, and most ellipses, per token."""
+    max_bullet_lines_ratio: float | None = 0.9
+    max_ellipsis_lines_ratio: float | None = 0.3
+    max_non_alpha_words_ratio: float | None = 0.8
+    """Despite its (datatrove's) name: the least share of tokens that hold a letter."""
+    min_stop_words: int | None = 2
+    stop_words: tuple[str, ...] = STOP_WORDS
+
+    def __post_init__(self) -> None:
+        for name in ("min_doc_words", "max_doc_words", "min_avg_word_length", "max_avg_word_length",
+                     "max_symbol_word_ratio", "max_bullet_lines_ratio", "max_ellipsis_lines_ratio",
+                     "max_non_alpha_words_ratio", "min_stop_words"):  # fmt: skip
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ConfigError(
+                    f"quality.gopher_quality: {name} must be at least 0 (or null: off), got {value}"
+                )
+
+
+class GopherRule(enum.Enum):
+    SHORT_DOC = "gopher_short_doc"
+    LONG_DOC = "gopher_long_doc"
+    SHORT_WORDS = "gopher_below_avg_threshold"
+    LONG_WORDS = "gopher_above_avg_threshold"
+    HASHES = "gopher_too_many_hashes"
+    ELLIPSES = "gopher_too_many_ellipsis"
+    BULLETS = "gopher_too_many_bullets"
+    END_ELLIPSES = "gopher_too_many_end_ellipsis"
+    ALPHA = "gopher_below_alpha_threshold"
+    STOP_WORDS = "gopher_enough_stop_words"
+
+
+class GopherQuality(Step[GopherQualityConfig]):
+    step_id = "quality.gopher_quality@1"
+    config_cls = GopherQualityConfig
+    requires = frozenset({Field.TEXT})
+
+    def apply(self, doc: Document, ctx: StepContext) -> Document | None:
+        cfg = self.config
+        text = doc.text or ""
+        tokens = split_words(text)
+        n_tokens = len(tokens) or 1  # an empty page fails on words first
+        words = [t for t in tokens if not PUNCTUATION.issuperset(t)]
+        mean_length = sum(map(len, words)) / len(words) if words else math.nan  # no word: no length rule
+        lines = text.splitlines() or [""]
+        bullets = sum(line.lstrip().startswith(("•", "-")) for line in lines) / len(lines)
+        end_ellipses = sum(line.rstrip().endswith(("...", "…")) for line in lines) / len(lines)
+        alpha = sum(map(bool, map(_LETTER, tokens))) / n_tokens
+        stop = len(set(cfg.stop_words).intersection(tokens))
+        hashes = text.count("#") / n_tokens
+        ellipses = (text.count("...") + text.count("…")) / n_tokens
+        doc.annotate(
+            self.step_id,
+            words=len(words),
+            mean_word_length=round(mean_length, 3) if words else None,
+            hash_ratio=round(hashes, 4),
+            ellipsis_ratio=round(ellipses, 4),
+            bullet_lines=round(bullets, 4),
+            ellipsis_lines=round(end_ellipses, 4),
+            alpha_words=round(alpha, 4),
+            stop_words=stop,
+        )
+        checks: list[tuple[GopherRule, float, float | None, bool]] = [
+            (GopherRule.SHORT_DOC, len(words), cfg.min_doc_words, True),
+            (GopherRule.LONG_DOC, len(words), cfg.max_doc_words, False),
+            (GopherRule.SHORT_WORDS, mean_length, cfg.min_avg_word_length, True),
+            (GopherRule.LONG_WORDS, mean_length, cfg.max_avg_word_length, False),
+            (GopherRule.HASHES, hashes, cfg.max_symbol_word_ratio, False),
+            (GopherRule.ELLIPSES, ellipses, cfg.max_symbol_word_ratio, False),
+            (GopherRule.BULLETS, bullets, cfg.max_bullet_lines_ratio, False),
+            (GopherRule.END_ELLIPSES, end_ellipses, cfg.max_ellipsis_lines_ratio, False),
+            (GopherRule.ALPHA, alpha, cfg.max_non_alpha_words_ratio, True),
+            (GopherRule.STOP_WORDS, stop, cfg.min_stop_words, True),
+        ]
+        for rule, value, limit, is_min in checks:
+            if not limit:  # None or 0: off (datatrove tests truthiness)
+                continue
+            if (value < limit) if is_min else (value > limit):
+                if ctx.drop(doc, step=self.step_id, rule=rule, value=round(value, 4), threshold=limit):
+                    return None
+                break
+        return doc

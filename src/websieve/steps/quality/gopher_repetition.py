@@ -1,0 +1,194 @@
+"""Gopher's repetition rules (Rae et al. 2021, table A1), as FineWeb runs them.
+
+A page is dropped when too much of it repeats: duplicate paragraphs or lines (by count and by
+characters), the most frequent 2-, 3- and 4-gram of words, and repeated 5- to 10-grams. Every fraction is
+recorded in the annotations before the first one over its threshold drops the page; with
+``--annotate-only`` all are computed and nothing is dropped. Defaults are datatrove's (FineWeb's).
+
+>>> from websieve.steps.base import StepContext
+>>> step = GopherRepetition()
+>>> doc = Document(id="1", text="Buy now!\\n" * 5 + "A single line of real text that says something.")
+>>> step.apply(doc, StepContext.standalone()) is None
+True
+>>> doc.annotations["quality.gopher_repetition@1"]["dup_line_frac"]
+0.6667
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from websieve.config import StepConfig
+from websieve.document import Document, Field
+from websieve.errors import ConfigError
+from websieve.steps.base import Step, StepContext
+from websieve.steps.quality.words import split_words
+
+__all__ = ["GopherRepetition", "GopherRepetitionConfig", "NGrams", "RepetitionRule", "find_duplicates"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GopherRepetitionConfig(StepConfig):
+    dup_line_frac: float | None = 0.3
+    """Most duplicate lines, as a share of lines (``None``: off, as every threshold here)."""
+    dup_para_frac: float | None = 0.3
+    dup_line_char_frac: float | None = 0.2
+    """Most characters in duplicate lines, as a share of the text's characters."""
+    dup_para_char_frac: float | None = 0.2
+    top_n_grams: tuple[tuple[int, float], ...] = ((2, 0.2), (3, 0.18), (4, 0.16))
+    """(n, most characters in the most frequent n-gram of words)."""
+    dup_n_grams: tuple[tuple[int, float], ...] = field(
+        default=((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))
+    )
+    """(n, most characters in repeated n-grams of words)."""
+
+    def __post_init__(self) -> None:
+        for name in ("dup_line_frac", "dup_para_frac", "dup_line_char_frac", "dup_para_char_frac"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1:
+                raise ConfigError(f"quality.gopher_repetition: {name} must be between 0 and 1, got {value}")
+        for n, limit in (*self.top_n_grams, *self.dup_n_grams):
+            if n < 1 or not 0 <= limit <= 1:
+                raise ConfigError(
+                    "quality.gopher_repetition: an n-gram rule is (n >= 1, a share between 0 and 1), "
+                    f"got ({n}, {limit})"
+                )
+
+
+class RepetitionRule(enum.Enum):
+    EMPTY = "empty"
+    DUP_PARA_FRAC = "dup_para_frac"
+    DUP_PARA_CHAR_FRAC = "dup_para_char_frac"
+    DUP_LINE_FRAC = "dup_line_frac"
+    DUP_LINE_CHAR_FRAC = "dup_line_char_frac"
+    TOP_N_GRAM = "top_n_gram"
+    DUP_N_GRAMS = "duplicated_n_grams"
+
+
+_PARAGRAPHS = re.compile(r"\n{2,}")
+_LINES = re.compile(r"\n+")
+
+
+def find_duplicates(items: list[str]) -> tuple[int, int]:
+    """(how many items repeat an earlier one, their characters)."""
+    seen: set[str] = set()
+    count = chars = 0
+    for item in items:
+        if item in seen:
+            count += 1
+            chars += len(item)
+        else:
+            seen.add(item)
+    return count, chars
+
+
+class NGrams:
+    """The words of a text as integers, for counting their n-grams with numpy: each n-gram gets a 64-bit key
+    (equal n-grams, equal keys; distinct ones collide with odds of 2^-64) and its characters."""
+
+    def __init__(self, words: list[str]) -> None:
+        vocabulary: dict[str, int] = {}
+        self.ids = np.fromiter(
+            (vocabulary.setdefault(w, len(vocabulary)) for w in words), dtype=np.uint64, count=len(words)
+        )
+        self.lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+
+    def keys(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Keys of the n-grams, and their characters without separators."""
+        m = len(self.ids) - n + 1
+        keys = np.zeros(m, dtype=np.uint64)
+        chars = np.zeros(m, dtype=np.int64)
+        with np.errstate(over="ignore"):
+            for k in range(n):
+                keys = keys * np.uint64(1_000_003) + self.ids[k : k + m] + np.uint64(1)
+                chars += self.lengths[k : k + m]
+        return keys, chars
+
+    def top_chars(self, n: int) -> int:
+        """Characters of the most frequent n-gram (its words joined by spaces) times its count, the first
+        to occur among equally frequent ones; 0 without n-grams."""
+        if len(self.ids) < n:
+            return 0
+        keys, chars = self.keys(n)
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        best = counts.max()
+        at = int(first[counts == best].min())
+        return (int(chars[at]) + n - 1) * int(best)
+
+    def repeated_chars(self, n: int) -> int:
+        """Characters of the n-grams (joined without spaces) that repeat an earlier one, read left to
+        right, jumping over each repeat (so overlapping repeats count once)."""
+        if len(self.ids) < n:
+            return 0
+        keys, chars = self.keys(n)
+        _, first = np.unique(keys, return_index=True)
+        if len(first) == len(keys):  # no n-gram repeats: most pages, without the walk below
+            return 0
+        order = np.zeros(len(keys), dtype=bool)
+        order[first] = True
+        start = int(np.argmin(order))  # the first repeat: every n-gram before it is new
+        key_list, char_list = keys.tolist(), chars.tolist()
+        seen = set(key_list[:start])
+        total, i = 0, start
+        while i < len(key_list):
+            key = key_list[i]
+            if key in seen:
+                total += char_list[i]
+                i += n
+            else:
+                seen.add(key)
+                i += 1
+        return total
+
+
+class GopherRepetition(Step[GopherRepetitionConfig]):
+    step_id = "quality.gopher_repetition@1"
+    config_cls = GopherRepetitionConfig
+    requires = frozenset({Field.TEXT})
+
+    def apply(self, doc: Document, ctx: StepContext) -> Document | None:
+        cfg = self.config
+        text = doc.text or ""
+        if not text:
+            return None if ctx.drop(doc, step=self.step_id, rule=RepetitionRule.EMPTY) else doc
+        size = len(text)
+        paragraphs = _PARAGRAPHS.split(text.strip())
+        para_dups, para_chars = find_duplicates(paragraphs)
+        lines = _LINES.split(text)
+        line_dups, line_chars = find_duplicates(lines)
+        signals: list[tuple[RepetitionRule, str, float, float | None]] = [
+            (RepetitionRule.DUP_PARA_FRAC, "dup_para_frac", para_dups / len(paragraphs), cfg.dup_para_frac),
+            (
+                RepetitionRule.DUP_PARA_CHAR_FRAC,
+                "dup_para_char_frac",
+                para_chars / size,
+                cfg.dup_para_char_frac,
+            ),
+            (RepetitionRule.DUP_LINE_FRAC, "dup_line_frac", line_dups / len(lines), cfg.dup_line_frac),
+            (
+                RepetitionRule.DUP_LINE_CHAR_FRAC,
+                "dup_line_char_frac",
+                line_chars / size,
+                cfg.dup_line_char_frac,
+            ),
+        ]
+        grams = NGrams(split_words(text))
+        for n, limit in cfg.top_n_grams:
+            top = grams.top_chars(n)
+            signals.append((RepetitionRule.TOP_N_GRAM, f"top_{n}_gram", top / size, limit if top else None))
+        for n, limit in cfg.dup_n_grams:
+            signals.append(
+                (RepetitionRule.DUP_N_GRAMS, f"dup_{n}_grams", grams.repeated_chars(n) / size, limit)
+            )
+        doc.annotate(self.step_id, **{name: round(value, 4) for _, name, value, _ in signals})
+        for rule, name, value, threshold in signals:
+            if threshold is not None and value > threshold:
+                doc.annotate(self.step_id, failed=name)  # which n, for the n-gram rules
+                if ctx.drop(doc, step=self.step_id, rule=rule, value=round(value, 4), threshold=threshold):
+                    return None
+                break
+        return doc
