@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import enum
 import re
 from dataclasses import dataclass, field
@@ -121,27 +122,38 @@ class NGrams:
 
     def repeated_chars(self, n: int) -> int:
         """Characters of the n-grams (joined without spaces) that repeat an earlier one, read left to
-        right, jumping over each repeat (so overlapping repeats count once)."""
+        right, jumping over each repeat (so overlapping repeats count once).
+
+        The walk is datatrove's, done only where it matters: an n-gram is a repeat when an earlier
+        n-gram with its key was read, that is, not jumped over; n-grams whose key is new cannot be.
+        n-grams are compared word by word; datatrove compares their words joined without spaces
+        ("ab c" equals "a bc" there), which changed no decision on the 4,918 parity documents.
+        """
         if len(self.ids) < n:
             return 0
         keys, chars = self.keys(n)
-        _, first = np.unique(keys, return_index=True)
-        if len(first) == len(keys):  # no n-gram repeats: most pages, without the walk below
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        later = np.flatnonzero(first[inverse] < np.arange(len(keys)))  # n-grams seen before
+        if not len(later):  # most pages
             return 0
-        order = np.zeros(len(keys), dtype=bool)
-        order[first] = True
-        start = int(np.argmin(order))  # the first repeat: every n-gram before it is new
-        key_list, char_list = keys.tolist(), chars.tolist()
-        seen = set(key_list[:start])
-        total, i = 0, start
-        while i < len(key_list):
-            key = key_list[i]
-            if key in seen:
-                total += char_list[i]
-                i += n
-            else:
-                seen.add(key)
-                i += 1
+        repeated = np.isin(inverse, inverse[later])  # every n-gram whose key comes back
+        groups: dict[int, list[int]] = {}
+        for position, key in zip(np.flatnonzero(repeated).tolist(), inverse[repeated].tolist(), strict=True):
+            groups.setdefault(key, []).append(position)
+        jumped: list[int] = []  # starts of the ranges jumped over, each n - 1 long
+        total = resume = 0
+        for j, key in zip(later.tolist(), inverse[later].tolist(), strict=True):
+            if j < resume:
+                continue  # jumped over
+            for p in groups[key]:
+                if p >= j:
+                    break
+                at = bisect.bisect_right(jumped, p) - 1
+                if at < 0 or p >= jumped[at] + n - 1:  # p was read
+                    total += int(chars[j])
+                    jumped.append(j + 1)
+                    resume = j + n
+                    break
         return total
 
 

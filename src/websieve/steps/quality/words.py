@@ -122,16 +122,29 @@ def split_words(text: str) -> list[str]:
     """
     rules = _rules()
     special = rules.special
+    known = _CHUNKS
     out: list[str] = []
     for chunk in text.split():
         if chunk.isalpha() and chunk not in special:
             out.append(chunk)
             continue
-        start = len(out)
-        _split_chunk(chunk, rules, out)
-        if len(out) - start > 1:
-            _merge_special(out, start, special)
+        tokens = known.get(chunk)
+        if tokens is None:
+            pieces: list[str] = []
+            _split_chunk(chunk, rules, pieces)
+            if len(pieces) > 1:
+                _merge_special(pieces, 0, special)
+            if len(known) >= _MAX_CHUNKS:
+                known.clear()
+            tokens = known[chunk] = tuple(pieces)
+        out.extend(tokens)
     return out
+
+
+_CHUNKS: dict[str, tuple[str, ...]] = {}
+"""Tokens of the chunks split lately ("said," and "2024." come back on every page); at most
+`_MAX_CHUNKS`, then forgotten all at once."""
+_MAX_CHUNKS = 200_000
 
 
 def _merge_special(out: list[str], start: int, special: dict[str, list[str]]) -> None:
