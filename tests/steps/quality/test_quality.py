@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DATA
 from websieve.document import Document
@@ -160,3 +162,26 @@ def test_fineweb_preset_on_real_jsonl_every_document_ends_in_one_place(tmp_path:
         *(f"quality.{name}@1" for name in ("gopher_repetition", "gopher_quality", "c4", "fineweb")),
     }
     assert all(r["rule"] for r in dropped)
+
+
+def _walk(words: list[str], n: int) -> int:
+    """datatrove's ``find_all_duplicate``, n-grams compared word by word."""
+    seen: set[tuple[str, ...]] = set()
+    chars = i = 0
+    while i < len(words) - n + 1:
+        gram = tuple(words[i : i + n])
+        if gram in seen:
+            chars += sum(map(len, gram))
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return chars
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "bb", "c", "dd", "e"]), max_size=40), st.integers(min_value=1, max_value=6)
+)
+def test_repeated_n_grams_equal_datatroves_walk(words: list[str], n: int) -> None:
+    assert NGrams(words).repeated_chars(n) == _walk(words, n)
