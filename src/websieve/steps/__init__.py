@@ -21,6 +21,7 @@ STEP_TABLE: dict[str, str] = {
     "quality.gopher_quality": "websieve.steps.quality.gopher_quality:GopherQuality",
     "quality.c4": "websieve.steps.quality.c4:C4Quality",
     "quality.fineweb": "websieve.steps.quality.fineweb:FineWebQuality",
+    "pii.redact": "websieve.steps.pii.redact:PiiRedact",
 }
 
 #: areas of the flow, in order; a step's name starts with its area.
