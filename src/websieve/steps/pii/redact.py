@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from websieve.config import StepConfig
@@ -117,6 +118,25 @@ def _replace_emails(text: str, placeholder: str) -> tuple[str, int]:
     return "".join(pieces), count
 
 
+def _replace(
+    pattern: re.Pattern[str],
+    text: str,
+    accept: Callable[[re.Match[str]], bool],
+    placeholder: str,
+    counts: dict[str, int],
+    kind: str,
+) -> str:
+    """``text`` with the matches of ``pattern`` that ``accept`` takes replaced, counted under ``kind``."""
+
+    def replace(match: re.Match[str]) -> str:
+        if not accept(match):
+            return match.group()
+        counts[kind] += 1
+        return placeholder
+
+    return pattern.sub(replace, text)
+
+
 def redact(text: str, cfg: PiiRedactConfig | None = None) -> tuple[str, dict[str, int]]:
     """``text`` with its personal data replaced, and how many of each kind (see the module docstring)."""
     cfg = cfg or PiiRedactConfig()
@@ -125,32 +145,11 @@ def redact(text: str, cfg: PiiRedactConfig | None = None) -> tuple[str, dict[str
         text, counts["email"] = _replace_emails(text, cfg.email_placeholder)
     if cfg.ip_addresses and "." in text:
         source = text
-
-        def ipv4(m: re.Match[str]) -> str:
-            if not _ipv4_ok(source, m):
-                return m.group()
-            counts["ipv4"] += 1
-            return cfg.ipv4_placeholder
-
-        text = _IPV4.sub(ipv4, text)
+        text = _replace(_IPV4, text, lambda m: _ipv4_ok(source, m), cfg.ipv4_placeholder, counts, "ipv4")
     if cfg.ip_addresses and ("::" in text or text.count(":") >= 7):
-
-        def ipv6(m: re.Match[str]) -> str:
-            if not _ipv6_ok(m):
-                return m.group()
-            counts["ipv6"] += 1
-            return cfg.ipv6_placeholder
-
-        text = _IPV6.sub(ipv6, text)
+        text = _replace(_IPV6, text, _ipv6_ok, cfg.ipv6_placeholder, counts, "ipv6")
     if cfg.phones:
-
-        def phone(m: re.Match[str]) -> str:
-            if not _phone_ok(m):
-                return m.group()
-            counts["phone"] += 1
-            return cfg.phone_placeholder
-
-        text = _PHONE.sub(phone, text)
+        text = _replace(_PHONE, text, _phone_ok, cfg.phone_placeholder, counts, "phone")
     return text, counts
 
 
