@@ -27,15 +27,11 @@ from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
+from websieve.steps.quality.terminal import PUNCTUATION
 from websieve.steps.quality.words import split_words
 
 __all__ = ["PUNCTUATION", "GopherQuality", "GopherQualityConfig", "GopherRule"]
 
-PUNCTUATION = frozenset(
-    "!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»"
-    + "".join(map(chr, (x for a, b in ((0, 9), (11, 13), (13, 32), (127, 160)) for x in range(a, b))))
-)
-"""The characters a token may consist of and still not count as a word (datatrove's ``PUNCTUATION``)."""
 STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 _LETTER = regex.compile(r"\p{L}").search
 """A letter: what ``str.isalpha`` accepts."""

@@ -1,5 +1,7 @@
 """Punctuation tables of the FineWeb recipe's filters, copied so that websieve decides as they do.
 
+- `PUNCTUATION`: datatrove's ``PUNCTUATION_SET`` (Apache-2.0), the characters a token may consist of and
+  still not count as a word for the Gopher quality filter (its punctuation and the terminal marks);
 - `TERMINAL_PUNCTUATION`: datatrove's ``TERMINAL_PUNCTUATION`` (Apache-2.0), the marks that end a line
   for the FineWeb quality filter: ``.``, ``!``, ``?`` and their counterparts in other scripts.
 - `SENTENCE_PUNCTUATION`: spaCy's ``Sentencizer.default_punct_chars`` (MIT), the marks after which the
@@ -8,7 +10,8 @@
 
 from __future__ import annotations
 
-__all__ = ["SENTENCE_PUNCTUATION", "TERMINAL_PUNCTUATION"]
+__all__ = ["PUNCTUATION", "SENTENCE_PUNCTUATION", "TERMINAL_PUNCTUATION"]
+
 
 TERMINAL_PUNCTUATION: tuple[str, ...] = tuple(
     "!.?\u0589\u061d\u061e\u061f\u06d4\u0700\u0701\u0702\u07f9\u0837\u0839\u083d\u083e\u0964\u0965\u104a"
@@ -38,3 +41,7 @@ SENTENCE_PUNCTUATION: frozenset[str] = frozenset(
     "\U00011a9c\U00011c41\U00011c42\U00016a6e\U00016a6f\U00016af5\U00016b37\U00016b38\U00016b44\U0001bc9f"
     "\U0001da88"
 )
+PUNCTUATION: frozenset[str] = frozenset(
+    "!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»"
+    + "".join(map(chr, (x for a, b in ((0, 9), (11, 13), (13, 32), (127, 160)) for x in range(a, b))))
+).union(TERMINAL_PUNCTUATION)

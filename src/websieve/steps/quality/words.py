@@ -112,7 +112,7 @@ def _split_chunk(chunk: str, rules: _Rules, out: list[str]) -> None:
         out.extend(special.get(piece, (piece,)))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def split_words(text: str) -> list[str]:
     """The tokens of ``text`` as spaCy's English tokenizer finds them, whitespace left out (see the module
     docstring).
