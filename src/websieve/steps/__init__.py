@@ -21,6 +21,7 @@ STEP_TABLE: dict[str, str] = {
     "quality.gopher_quality": "websieve.steps.quality.gopher_quality:GopherQuality",
     "quality.c4": "websieve.steps.quality.c4:C4Quality",
     "quality.fineweb": "websieve.steps.quality.fineweb:FineWebQuality",
+    "lists.bad_words": "websieve.steps.lists.bad_words:BadWords",
     "pii.redact": "websieve.steps.pii.redact:PiiRedact",
 }
 
