@@ -15,7 +15,7 @@ the ledger according to ``on_error``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Generic, TypeVar
@@ -68,6 +68,16 @@ class StepContext:
             return False
         self.ledger.drop(doc, step=step, rule=str(rule.value), value=value, threshold=threshold)
         return True
+
+    def drop_first(
+        self, doc: Document, *, step: str, failed: Iterable[tuple[enum.Enum, Signal, Signal]]
+    ) -> bool:
+        """`drop` on the first of ``failed``: (rule, value, threshold) of each rule ``doc`` fails, in the
+        order the step checks them (only the first is recorded, as a filter stops there); ``False``
+        when it fails none."""
+        for rule, value, threshold in failed:
+            return self.drop(doc, step=step, rule=rule, value=value, threshold=threshold)
+        return False
 
     def fail(self, doc: Document, *, step: str, exc: Exception) -> None:
         """Route a failing document according to ``on_error``."""

@@ -92,11 +92,9 @@ class BadWords(Step[BadWordsConfig]):
         found = len(_pattern(lang).findall(text))
         ratio = found / (len(_WORDS.findall(text)) or 1)
         doc.annotate(self.step_id, bad_words=found, bad_word_ratio=round(ratio, 4))
-        failed: tuple[BadWordRule, float, float] | None = None
+        failed: list[tuple[BadWordRule, float, float]] = []
         if cfg.drop_any and found:
-            failed = (BadWordRule.ANY, found, 0)
-        elif cfg.max_ratio is not None and ratio > cfg.max_ratio:
-            failed = (BadWordRule.RATIO, round(ratio, 4), cfg.max_ratio)
-        if failed and ctx.drop(doc, step=self.step_id, rule=failed[0], value=failed[1], threshold=failed[2]):
-            return None
-        return doc
+            failed.append((BadWordRule.ANY, found, 0))
+        if cfg.max_ratio is not None and ratio > cfg.max_ratio:
+            failed.append((BadWordRule.RATIO, round(ratio, 4), cfg.max_ratio))
+        return None if ctx.drop_first(doc, step=self.step_id, failed=failed) else doc

@@ -82,22 +82,16 @@ class FineWebQuality(Step[FineWebQualityConfig]):
             char_dup_ratio=round(duplicates, 4),
             new_line_ratio=round(new_lines, 4),
         )
-        failed = None
         exempt = punct == 0 and cfg.line_punct_exclude_zero
-        if cfg.line_punct_thr is not None and punct < cfg.line_punct_thr and not exempt:
-            failed = (FineWebRule.LINE_PUNCT, punct, cfg.line_punct_thr)
-        if failed is None and cfg.short_line_thr is not None and short > cfg.short_line_thr:
-            failed = (FineWebRule.SHORT_LINES, short, cfg.short_line_thr)
-        if (
-            failed is None
-            and cfg.char_duplicates_ratio is not None
-            and duplicates > cfg.char_duplicates_ratio
-        ):
-            failed = (FineWebRule.CHAR_DUPLICATES, duplicates, cfg.char_duplicates_ratio)
-        if failed is None and cfg.new_line_ratio is not None and new_lines > cfg.new_line_ratio:
-            failed = (FineWebRule.LIST, new_lines, cfg.new_line_ratio)
-        if failed is not None:
-            rule, value, limit = failed
-            if ctx.drop(doc, step=self.step_id, rule=rule, value=round(value, 4), threshold=limit):
-                return None
-        return doc
+        checks: list[tuple[FineWebRule, float, float | None, bool]] = [
+            (FineWebRule.LINE_PUNCT, punct, None if exempt else cfg.line_punct_thr, True),
+            (FineWebRule.SHORT_LINES, short, cfg.short_line_thr, False),
+            (FineWebRule.CHAR_DUPLICATES, duplicates, cfg.char_duplicates_ratio, False),
+            (FineWebRule.LIST, new_lines, cfg.new_line_ratio, False),
+        ]
+        failed = (
+            (rule, round(value, 4), limit)
+            for rule, value, limit, is_min in checks
+            if limit is not None and ((value < limit) if is_min else (value > limit))
+        )
+        return None if ctx.drop_first(doc, step=self.step_id, failed=failed) else doc

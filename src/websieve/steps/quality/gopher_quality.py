@@ -119,11 +119,9 @@ class GopherQuality(Step[GopherQualityConfig]):
             (GopherRule.ALPHA, alpha, cfg.max_non_alpha_words_ratio, True),
             (GopherRule.STOP_WORDS, stop, cfg.min_stop_words, True),
         ]
-        for rule, value, limit, is_min in checks:
-            if not limit:  # None or 0: off (datatrove tests truthiness)
-                continue
-            if (value < limit) if is_min else (value > limit):
-                if ctx.drop(doc, step=self.step_id, rule=rule, value=round(value, 4), threshold=limit):
-                    return None
-                break
-        return doc
+        failed = (
+            (rule, round(value, 4), limit)
+            for rule, value, limit, is_min in checks
+            if limit and ((value < limit) if is_min else (value > limit))  # None or 0: off, as datatrove
+        )
+        return None if ctx.drop_first(doc, step=self.step_id, failed=failed) else doc

@@ -197,10 +197,8 @@ class GopherRepetition(Step[GopherRepetitionConfig]):
                 (RepetitionRule.DUP_N_GRAMS, f"dup_{n}_grams", grams.repeated_chars(n) / size, limit)
             )
         doc.annotate(self.step_id, **{name: round(value, 4) for _, name, value, _ in signals})
-        for rule, name, value, threshold in signals:
-            if threshold is not None and value > threshold:
-                doc.annotate(self.step_id, failed=name)  # which n, for the n-gram rules
-                if ctx.drop(doc, step=self.step_id, rule=rule, value=round(value, 4), threshold=threshold):
-                    return None
-                break
-        return doc
+        first = next((s for s in signals if s[3] is not None and s[2] > s[3]), None)
+        if first is not None:
+            doc.annotate(self.step_id, failed=first[1])  # which n, for the n-gram rules
+        failed = [(first[0], round(first[2], 4), first[3])] if first else []
+        return None if ctx.drop_first(doc, step=self.step_id, failed=failed) else doc
