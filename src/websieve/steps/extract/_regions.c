@@ -419,8 +419,8 @@ static flags_t tag_flags(uint64_t hash, int kind, const void *data, Py_ssize_t f
     return tag ? tag->flags : 0;
 }
 
-/* calls fn(word, len, arg) for each space-separated word of names */
-static void each_word(const char *names, void (*fn)(const char *, size_t, flags_t, int), flags_t a, int b) {
+/* calls fn(word, len, value) for each space-separated word of names */
+static void each_word(const char *names, void (*fn)(const char *, size_t, flags_t), flags_t value) {
     const char *p = names;
     while (*p) {
         while (*p == ' ')
@@ -429,7 +429,7 @@ static void each_word(const char *names, void (*fn)(const char *, size_t, flags_
         while (*q && *q != ' ')
             q++;
         if (q > p)
-            fn(p, (size_t)(q - p), a, b);
+            fn(p, (size_t)(q - p), value);
         p = q;
     }
 }
@@ -447,13 +447,11 @@ static known_t *add_known(const char *w, size_t len) {
     return tag;
 }
 
-static void add_flags(const char *w, size_t len, flags_t flags, int unused) {
-    (void)unused;
+static void add_flags(const char *w, size_t len, flags_t flags) {
     add_known(w, len)->flags |= flags;
 }
 
-static void add_region(const char *w, size_t len, flags_t region, int unused) {
-    (void)unused;
+static void add_region(const char *w, size_t len, flags_t region) {
     add_known(w, len)->region = (int)region;
 }
 
@@ -542,9 +540,9 @@ static int words_mask(int kind, const void *data, Py_ssize_t from, Py_ssize_t to
 
 static void init_known(void) {
     for (int k = 0; TAG_FLAGS[k].names != NULL; k++)
-        each_word(TAG_FLAGS[k].names, add_flags, TAG_FLAGS[k].flags, 0);
+        each_word(TAG_FLAGS[k].names, add_flags, TAG_FLAGS[k].flags);
     for (int k = 0; TAG_REGIONS[k].names != NULL; k++)
-        each_word(TAG_REGIONS[k].names, add_region, TAG_REGIONS[k].region, 0);
+        each_word(TAG_REGIONS[k].names, add_region, TAG_REGIONS[k].region);
     index_words(&class_index, CLASS_WORDS);
     index_words(&id_index, ID_WORDS);
 }
