@@ -15,13 +15,14 @@ True
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
 from websieve.steps.quality.gopher_repetition import find_duplicates
+from websieve.steps.quality.languages import LanguageSettings, config_for
 from websieve.steps.quality.terminal import TERMINAL_PUNCTUATION
 from websieve.steps.quality.words import split_words
 
@@ -41,6 +42,13 @@ class FineWebQualityConfig(StepConfig):
     """Most characters in duplicate lines, as a share of the characters outside line breaks."""
     new_line_ratio: float | None = 0.3
     """Most line breaks per word."""
+    by_language: bool = False
+    """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
+    ``line_punct_thr``, ``new_line_ratio``.
+    Pages in a language without settings keep these."""
+
+    def with_language(self, settings: LanguageSettings) -> FineWebQualityConfig:
+        return replace(self, line_punct_thr=settings.line_punct_thr, new_line_ratio=settings.new_line_ratio)
 
     def __post_init__(self) -> None:
         for name in ("line_punct_thr", "short_line_thr", "char_duplicates_ratio"):
@@ -65,7 +73,9 @@ class FineWebQuality(Step[FineWebQualityConfig]):
     requires = frozenset({Field.TEXT})
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        cfg = self.config
+        cfg, settings = config_for(self.config, doc.lang)
+        if settings:
+            doc.annotate(self.step_id, settings=settings)
         text = doc.text or ""
         lines = [line for line in text.split("\n") if line.strip()]
         if not lines:

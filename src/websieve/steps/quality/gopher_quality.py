@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -27,6 +27,7 @@ from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
+from websieve.steps.quality.languages import LanguageSettings, config_for
 from websieve.steps.quality.terminal import PUNCTUATION
 from websieve.steps.quality.words import split_words
 
@@ -52,6 +53,19 @@ class GopherQualityConfig(StepConfig):
     """Despite its (datatrove's) name: the least share of tokens that hold a letter."""
     min_stop_words: int | None = 2
     stop_words: tuple[str, ...] = STOP_WORDS
+    by_language: bool = False
+    """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
+    word-length bounds, ``max_non_alpha_words_ratio``, ``stop_words``.
+    Pages in a language without settings keep these."""
+
+    def with_language(self, settings: LanguageSettings) -> GopherQualityConfig:
+        return replace(
+            self,
+            min_avg_word_length=settings.min_avg_word_length,
+            max_avg_word_length=settings.max_avg_word_length,
+            max_non_alpha_words_ratio=settings.max_non_alpha_words_ratio,
+            stop_words=settings.stop_words,
+        )
 
     def __post_init__(self) -> None:
         for name in ("min_doc_words", "max_doc_words", "min_avg_word_length", "max_avg_word_length",
@@ -83,7 +97,9 @@ class GopherQuality(Step[GopherQualityConfig]):
     requires = frozenset({Field.TEXT})
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        cfg = self.config
+        cfg, settings = config_for(self.config, doc.lang)
+        if settings:
+            doc.annotate(self.step_id, settings=settings)
         text = doc.text or ""
         tokens = split_words(text)
         n_tokens = len(tokens) or 1  # an empty page fails on words first

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
+from websieve.steps.quality.languages import LanguageSettings, config_for
 from websieve.steps.quality.words import split_words
 
 __all__ = ["GopherRepetition", "GopherRepetitionConfig", "NGrams", "RepetitionRule", "find_duplicates"]
@@ -41,11 +42,24 @@ class GopherRepetitionConfig(StepConfig):
     """Most characters in duplicate lines, as a share of the text's characters."""
     dup_para_char_frac: float | None = 0.2
     top_n_grams: tuple[tuple[int, float], ...] = ((2, 0.2), (3, 0.18), (4, 0.16))
-    """(n, most characters in the most frequent n-gram of words)."""
+    """(n, most characters in the most frequent n-gram of words, as a share of the text; its occurrences
+    can overlap, so the share can exceed 1)."""
     dup_n_grams: tuple[tuple[int, float], ...] = field(
         default=((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))
     )
     """(n, most characters in repeated n-grams of words)."""
+    by_language: bool = False
+    """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
+    ``dup_line_frac``, ``top_n_grams``, ``dup_n_grams``.
+    Pages in a language without settings keep these."""
+
+    def with_language(self, settings: LanguageSettings) -> GopherRepetitionConfig:
+        return replace(
+            self,
+            dup_line_frac=settings.dup_line_frac,
+            top_n_grams=settings.top_n_grams,
+            dup_n_grams=settings.dup_n_grams,
+        )
 
     def __post_init__(self) -> None:
         for name in ("dup_line_frac", "dup_para_frac", "dup_line_char_frac", "dup_para_char_frac"):
@@ -53,9 +67,9 @@ class GopherRepetitionConfig(StepConfig):
             if value is not None and not 0 <= value <= 1:
                 raise ConfigError(f"quality.gopher_repetition: {name} must be between 0 and 1, got {value}")
         for n, limit in (*self.top_n_grams, *self.dup_n_grams):
-            if n < 1 or not 0 <= limit <= 1:
+            if n < 1 or limit < 0:
                 raise ConfigError(
-                    "quality.gopher_repetition: an n-gram rule is (n >= 1, a share between 0 and 1), "
+                    "quality.gopher_repetition: an n-gram rule is (n >= 1, a share of at least 0), "
                     f"got ({n}, {limit})"
                 )
 
@@ -163,7 +177,9 @@ class GopherRepetition(Step[GopherRepetitionConfig]):
     requires = frozenset({Field.TEXT})
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        cfg = self.config
+        cfg, settings = config_for(self.config, doc.lang)
+        if settings:
+            doc.annotate(self.step_id, settings=settings)
         text = doc.text or ""
         if not text:
             return None if ctx.drop(doc, step=self.step_id, rule=RepetitionRule.EMPTY) else doc

@@ -1,0 +1,122 @@
+"""FineWeb-2's filter settings per language: the table the quality filters read with ``by_language: true``.
+
+FineWeb-2 (Penedo et al. 2025) tuned the Gopher and FineWeb filters for each language: duplicate-line and
+n-gram limits, the share of lines ending in punctuation, line breaks per word, word-length bounds, the
+share of words with a letter and the stop words of the "enough stop words" rule (French: "de", "la",
+"l'"...). ``data/fineweb2_thresholds.json`` keeps them for the 176 languages of websieve's language id,
+keyed by its labels (``tools/build_fineweb2_thresholds.py`` builds it from FineWeb-2's configs,
+Apache-2.0); English has FineWeb's own settings. A filter with ``by_language: true`` takes, for each page,
+its config with the settings of the page's language (``doc.lang``) put in; pages in a language without an
+entry, or of unknown language, keep the config as written.
+
+>>> settings = language_settings("fr")
+>>> settings.config, settings.line_punct_thr, settings.stop_words[:4]
+('fra_Latn', 0.1, ('de', 'la', 'le', 'et'))
+>>> language_settings("xx-unknown") is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any, Protocol, Self, TypeVar
+
+__all__ = ["LanguageSettings", "PerLanguageConfig", "config_for", "language_settings", "table_languages"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LanguageSettings:
+    """One language's FineWeb-2 settings (the names are FineWeb-2's)."""
+
+    config: str
+    """FineWeb-2's config it comes from (ISO 639-3 + script, ``fra_Latn``), or FineWeb for English."""
+    language_score: float
+    """FineWeb-2's least GlotLID score: GlotLID's scale, not lid.176's, so no websieve step applies it."""
+    dup_line_frac: float
+    top_n_grams: tuple[tuple[int, float], ...]
+    dup_n_grams: tuple[tuple[int, float], ...]
+    line_punct_thr: float | None
+    """``None``: the rule is off for this language (FineWeb-2 writes -1)."""
+    new_line_ratio: float
+    min_avg_word_length: float
+    max_avg_word_length: float
+    max_non_alpha_words_ratio: float
+    stop_words: tuple[str, ...]
+
+
+class PerLanguageConfig(Hashable, Protocol):
+    """A filter config that can take a language's settings (frozen, so hashable)."""
+
+    @property
+    def by_language(self) -> bool: ...
+
+    def with_language(self, settings: LanguageSettings) -> Self: ...
+
+
+C = TypeVar("C", bound=PerLanguageConfig)
+
+
+@cache
+def _table() -> dict[str, LanguageSettings]:
+    text = (
+        resources.files("websieve.steps.quality").joinpath("data/fineweb2_thresholds.json").read_text("utf-8")
+    )
+    return {lang: _settings(entry) for lang, entry in json.loads(text)["languages"].items()}
+
+
+def _settings(entry: dict[str, Any]) -> LanguageSettings:
+    pairs = {
+        key: tuple((int(n), float(limit)) for n, limit in entry[key])
+        for key in ("top_n_grams", "dup_n_grams")
+    }
+    return LanguageSettings(
+        config=entry["config"],
+        language_score=float(entry["language_score"]),
+        dup_line_frac=float(entry["dup_line_frac"]),
+        top_n_grams=pairs["top_n_grams"],
+        dup_n_grams=pairs["dup_n_grams"],
+        line_punct_thr=None if entry["line_punct_thr"] is None else float(entry["line_punct_thr"]),
+        new_line_ratio=float(entry["new_line_ratio"]),
+        min_avg_word_length=float(entry["min_avg_word_length"]),
+        max_avg_word_length=float(entry["max_avg_word_length"]),
+        max_non_alpha_words_ratio=float(entry["max_non_alpha_words_ratio"]),
+        stop_words=tuple(entry["stop_words"]),
+    )
+
+
+def table_languages() -> frozenset[str]:
+    """The language labels the table has settings for."""
+    return frozenset(_table())
+
+
+def language_settings(lang: str | None) -> LanguageSettings | None:
+    """The settings of ``lang`` (a lid.176 label; a regional tag such as ``fr-CA`` falls back to ``fr``),
+    ``None`` when the table has none."""
+    if not lang:
+        return None
+    table = _table()
+    found = table.get(lang)
+    if found is None:
+        found = table.get(lang.replace("_", "-").split("-")[0].lower())
+    return found
+
+
+def config_for(config: C, lang: str | None) -> tuple[C, str | None]:
+    """``config`` with the settings of ``lang`` put in when it asks for them (``by_language``) and the table
+    has them, and which settings those are (the FineWeb-2 config's name; ``"config"`` when the table has
+    none for ``lang``; ``None`` when ``config`` does not ask). Cached: one config per language."""
+    if not config.by_language:
+        return config, None
+    return _config_for(config, lang)
+
+
+@lru_cache(maxsize=4096)
+def _config_for(config: C, lang: str | None) -> tuple[C, str]:
+    settings = language_settings(lang)
+    if settings is None:
+        return config, "config"
+    return config.with_language(settings), settings.config
