@@ -212,10 +212,14 @@ def _coerce(value: Any, hint: Any, *, where: str) -> Any:
                 errors.append(str(exc))
         raise ConfigError(errors[0] if errors else f"{where}: invalid value {value!r}")
     if origin in (tuple, list):
-        (item,) = typing.get_args(hint)[:1]
+        args = typing.get_args(hint)
         if not isinstance(value, list | tuple):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
-        return tuple(_coerce(v, item, where=where) for v in value)
+        if origin is tuple and args[-1] is not Ellipsis:  # a fixed shape, such as (n, share)
+            if len(value) != len(args):
+                raise ConfigError(f"{where}: expected {len(args)} values, got {value!r}")
+            return tuple(_coerce(v, arg, where=where) for v, arg in zip(value, args, strict=True))
+        return tuple(_coerce(v, args[0], where=where) for v in value)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         try:
             return hint(value)

@@ -2,7 +2,7 @@
 
 >>> from websieve.config import load_preset
 >>> pipe = Pipeline(load_preset("default"))
->>> [s.step_id for s in pipe.steps]
+>>> [s.step_id for s in pipe.steps][:4]
 ['extract.html@1', 'normalize.unicode@1', 'langid.fasttext@1', 'clean.lines@2']
 >>> pipe.check({Field.HTML})
 """

@@ -43,8 +43,8 @@ class GopherQualityConfig(StepConfig):
     min_doc_words: int | None = 50
     """``None`` turns a rule off, here and below."""
     max_doc_words: int | None = 100_000
-    min_avg_word_length: float | None = 3
-    max_avg_word_length: float | None = 10
+    min_avg_word_length: float | None = 3.0
+    max_avg_word_length: float | None = 10.0
     max_symbol_word_ratio: float | None = 0.1
     """Most ``#``, and most ellipses, per token."""
     max_bullet_lines_ratio: float | None = 0.9
