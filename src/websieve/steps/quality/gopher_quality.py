@@ -18,7 +18,9 @@ True
 from __future__ import annotations
 
 import enum
+import itertools
 import math
+import operator
 from dataclasses import dataclass, replace
 
 import regex
@@ -103,18 +105,23 @@ class GopherQuality(Step[GopherQualityConfig]):
         text = doc.text or ""
         tokens = split_words(text)
         n_tokens = len(tokens) or 1  # an empty page fails on words first
-        words = [t for t in tokens if not PUNCTUATION.issuperset(t)]
-        mean_length = sum(map(len, words)) / len(words) if words else math.nan  # no word: no length rule
+        # most tokens are letters only: they hold a letter and are words; the others are looked at one by one
+        letters_only = list(map(str.isalpha, tokens))
+        others = list(itertools.compress(tokens, map(operator.not_, letters_only)))
+        punctuation = [t for t in others if PUNCTUATION.issuperset(t)]
+        words = len(tokens) - len(punctuation)
+        word_chars = sum(map(len, tokens)) - sum(map(len, punctuation))
+        mean_length = word_chars / words if words else math.nan  # no word: no length rule
         lines = text.splitlines() or [""]
         bullets = sum(line.lstrip().startswith(("•", "-")) for line in lines) / len(lines)
         end_ellipses = sum(line.rstrip().endswith(("...", "…")) for line in lines) / len(lines)
-        alpha = sum(map(bool, map(_LETTER, tokens))) / n_tokens
+        alpha = (sum(letters_only) + sum(map(bool, map(_LETTER, others)))) / n_tokens
         stop = len(set(cfg.stop_words).intersection(tokens))
         hashes = text.count("#") / n_tokens
         ellipses = (text.count("...") + text.count("…")) / n_tokens
         doc.annotate(
             self.step_id,
-            words=len(words),
+            words=words,
             mean_word_length=round(mean_length, 3) if words else None,
             hash_ratio=round(hashes, 4),
             ellipsis_ratio=round(ellipses, 4),
@@ -124,8 +131,8 @@ class GopherQuality(Step[GopherQualityConfig]):
             stop_words=stop,
         )
         checks: list[tuple[GopherRule, float, float | None, bool]] = [
-            (GopherRule.SHORT_DOC, len(words), cfg.min_doc_words, True),
-            (GopherRule.LONG_DOC, len(words), cfg.max_doc_words, False),
+            (GopherRule.SHORT_DOC, words, cfg.min_doc_words, True),
+            (GopherRule.LONG_DOC, words, cfg.max_doc_words, False),
             (GopherRule.SHORT_WORDS, mean_length, cfg.min_avg_word_length, True),
             (GopherRule.LONG_WORDS, mean_length, cfg.max_avg_word_length, False),
             (GopherRule.HASHES, hashes, cfg.max_symbol_word_ratio, False),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -106,22 +107,33 @@ class NGrams:
     (equal n-grams, equal keys; distinct ones collide with odds of 2^-64) and its characters."""
 
     def __init__(self, words: list[str]) -> None:
-        vocabulary: dict[str, int] = {}
-        self.ids = np.fromiter(
-            (vocabulary.setdefault(w, len(vocabulary)) for w in words), dtype=np.uint64, count=len(words)
-        )
+        first: dict[str, int] = {}
+        # a word's id: where it first occurs (map runs in C; ids need only be equal for equal words)
+        self.ids = np.array(list(map(first.setdefault, words, itertools.count())), dtype=np.uint64)
         self.lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        self._keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._unique_from = len(words) + 1
+        """Every n-gram is unique from this n on (a repeated n-gram starts with a repeated shorter one)."""
 
     def keys(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Keys of the n-grams, and their characters without separators."""
-        m = len(self.ids) - n + 1
-        keys = np.zeros(m, dtype=np.uint64)
-        chars = np.zeros(m, dtype=np.int64)
-        with np.errstate(over="ignore"):
-            for k in range(n):
-                keys = keys * np.uint64(1_000_003) + self.ids[k : k + m] + np.uint64(1)
-                chars += self.lengths[k : k + m]
-        return keys, chars
+        """Keys of the n-grams, and their characters without separators (each n built from n - 1)."""
+        found = self._keys.get(n)
+        if found is not None:
+            return found
+        m = max(len(self.ids) - n + 1, 0)
+        if n == 1:
+            found = self.ids + np.uint64(1), self.lengths
+        elif m == 0:
+            found = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        else:
+            keys, chars = self.keys(n - 1)
+            with np.errstate(over="ignore"):
+                found = (
+                    keys[:m] * np.uint64(1_000_003) + self.ids[n - 1 :] + np.uint64(1),
+                    chars[:m] + self.lengths[n - 1 :],
+                )
+        self._keys[n] = found
+        return found
 
     def top_chars(self, n: int) -> int:
         """Characters of the most frequent n-gram (its words joined by spaces) times its count, the first
@@ -129,10 +141,16 @@ class NGrams:
         if len(self.ids) < n:
             return 0
         keys, chars = self.keys(n)
-        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        best = counts.max()
-        at = int(first[counts == best].min())
-        return (int(chars[at]) + n - 1) * int(best)
+        ordered = np.sort(keys)
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        counts = np.diff(np.append(starts, len(ordered)))
+        best = int(counts.max())
+        if best == 1:
+            self._unique_from = min(self._unique_from, n)
+            at = 0
+        else:
+            at = int(np.flatnonzero(np.isin(keys, ordered[starts[counts == best]]))[0])
+        return (int(chars[at]) + n - 1) * best
 
     def repeated_chars(self, n: int) -> int:
         """Characters of the n-grams (joined without spaces) that repeat an earlier one, read left to
@@ -143,13 +161,15 @@ class NGrams:
         n-grams are compared word by word; datatrove compares their words joined without spaces
         ("ab c" equals "a bc" there), which changed no decision on the 4,918 parity documents.
         """
-        if len(self.ids) < n:
+        if len(self.ids) < n or n >= self._unique_from:
             return 0
         keys, chars = self.keys(n)
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():  # most pages
+            self._unique_from = n
+            return 0
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         later = np.flatnonzero(first[inverse] < np.arange(len(keys)))  # n-grams seen before
-        if not len(later):  # most pages
-            return 0
         repeated = np.isin(inverse, inverse[later])  # every n-gram whose key comes back
         groups: dict[int, list[int]] = {}
         for position, key in zip(np.flatnonzero(repeated).tolist(), inverse[repeated].tolist(), strict=True):
