@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,12 @@ from websieve.steps.base import Step, StepContext
 from websieve.steps.quality.c4 import C4Quality, C4QualityConfig, count_sentences
 from websieve.steps.quality.fineweb import FineWebQuality
 from websieve.steps.quality.gopher_quality import GopherQuality, GopherQualityConfig
-from websieve.steps.quality.gopher_repetition import GopherRepetition, GopherRepetitionConfig, NGrams
+from websieve.steps.quality.gopher_repetition import (
+    NGRAMS_BACKEND,
+    GopherRepetition,
+    GopherRepetitionConfig,
+    NGrams,
+)
 from websieve.steps.quality.words import split_words
 
 DECISIONS = [
@@ -185,3 +191,30 @@ def _walk(words: list[str], n: int) -> int:
 )
 def test_repeated_n_grams_equal_datatroves_walk(words: list[str], n: int) -> None:
     assert NGrams(words).repeated_chars(n) == _walk(words, n)
+
+
+def _top(words: list[str], n: int) -> int:
+    """datatrove's find_top_duplicate: the most common n-gram (first inserted among equals) by its count."""
+    grams = Counter(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    if not grams:
+        return 0
+    gram, count = grams.most_common(1)[0]
+    return len(gram) * count
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "bb", "c", "dd", "e"]), max_size=40), st.integers(min_value=1, max_value=6)
+)
+def test_the_c_counts_equal_their_numpy_twins_and_datatroves(words: list[str], n: int) -> None:
+    assert NGRAMS_BACKEND == "c"  # built by `make install`; the numpy twins serve installs without a compiler
+    assert NGrams(words).top_chars(n) == NGrams(words).top_chars_numpy(n) == _top(words, n)
+    assert NGrams(words).repeated_chars(n) == NGrams(words).repeated_chars_numpy(n) == _walk(words, n)
+
+
+def test_n_grams_of_real_pages_count_the_same_in_c_and_numpy() -> None:
+    for row in DECISIONS:
+        words = split_words(row["text"])
+        for n in (2, 3, 4, 5, 8, 10):
+            assert NGrams(words).top_chars(n) == NGrams(words).top_chars_numpy(n)
+            assert NGrams(words).repeated_chars(n) == NGrams(words).repeated_chars_numpy(n)

@@ -1,0 +1,6 @@
+"""The n-gram counts of Gopher's repetition rules in one pass each (C; see _ngrams.c)."""
+
+from typing import Any
+
+def top_chars(keys: Any, chars: Any, n: int, /) -> int: ...
+def repeated_chars(keys: Any, chars: Any, n: int, /) -> int: ...
