@@ -3,12 +3,15 @@
 - ``websieve.steps.clean._linescan`` reads a page's characters in one pass for the line features;
 - ``websieve.steps.extract._regions`` brackets a page's DOM regions with markers in one pass over its tags,
   measures its nesting (the guard), and reads the markers back from the rendered text;
-- ``websieve.steps.quality._ngrams`` counts the n-grams of Gopher's repetition rules with a hash table.
+- ``websieve.steps.quality._ngrams`` counts the n-grams of Gopher's repetition rules with a hash table;
+- ``websieve.steps.lists._urlscan`` checks a URL against compiled domain/URL lists and URL word lists in one
+  pass over the URL.
 
 All are optional: where they cannot be compiled (no C compiler), the install goes on and websieve runs
 their Python/numpy twins, which give the same results, slower (``websieve.steps.clean.features.SCAN_BACKEND``,
-``websieve.steps.extract.dom.REGIONS_BACKEND``, ``websieve.steps.extract.mark.MARK_BACKEND`` and
-``websieve.steps.quality.gopher_repetition.NGRAMS_BACKEND`` say which).
+``websieve.steps.extract.dom.REGIONS_BACKEND``, ``websieve.steps.extract.mark.MARK_BACKEND``,
+``websieve.steps.quality.gopher_repetition.NGRAMS_BACKEND`` and ``websieve.steps.lists.matcher.MATCH_BACKEND``
+say which).
 """
 
 from setuptools import Extension, setup
@@ -30,6 +33,12 @@ setup(
         Extension(
             "websieve.steps.extract._regions",
             sources=["src/websieve/steps/extract/_regions.c"],
+            optional=True,
+            extra_compile_args=["-O3"],
+        ),
+        Extension(
+            "websieve.steps.lists._urlscan",
+            sources=["src/websieve/steps/lists/_urlscan.c"],
             optional=True,
             extra_compile_args=["-O3"],
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -15,6 +16,7 @@ WARC_DIR = DATA / "warc"
 PAGES_DIR = DATA / "pages"
 JSONL_DIR = DATA / "jsonl"
 SEED = PAGES_DIR / "seed-000_8bc0c6ad7db0b1d0.txt"
+LISTS_DIR = DATA / "lists"
 
 # datasets must never reach for the network in tests
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -46,3 +48,16 @@ def read_ledger(run_dir: Path) -> list[dict[str, object]]:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lists_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests never read the user's lists folder: ``$WEBSIEVE_LISTS`` holds ``fineweb.wsbl`` compiled from
+    the sample of FineWeb's blocklist in tests/data/lists (the ``fineweb`` preset needs that list)."""
+    from websieve.steps.lists.sources import build_list, fineweb_parts
+
+    folder = tmp_path_factory.mktemp("lists")
+    build_list(fineweb_parts(LISTS_DIR / "fineweb"), folder / "fineweb.wsbl")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WEBSIEVE_LISTS", str(folder))
+        yield folder

@@ -6,6 +6,7 @@
     ├── UserError                 the caller asked for something impossible (the CLI exits 2, one line)
     │   ├── ConfigError           a bad config file, preset, option or ``--set`` value
     │   ├── InputError            an input path that does not exist or cannot be read as any known kind
+    │   ├── ListFileError         a compiled URL/domain list that is missing, corrupt or of another format
     │   ├── PipelineOrderError    a step needs a field that no earlier step produces
     │   └── ResumeError           a run folder that belongs to a different run
     ├── WorkerError               a worker process died (killed, out of memory); finished shards are kept
@@ -24,6 +25,7 @@ __all__ = [
     "DocumentError",
     "DocumentTooLarge",
     "InputError",
+    "ListFileError",
     "PipelineOrderError",
     "ResumeError",
     "UserError",
@@ -46,6 +48,11 @@ class ConfigError(UserError):
 
 class InputError(UserError):
     """An input path is missing, empty or of a kind websieve cannot read."""
+
+
+class ListFileError(UserError):
+    """A compiled list (``websieve lists build``) is missing, corrupt or of another format version; or the
+    files a list is built from are missing or unreadable."""
 
 
 class PipelineOrderError(UserError):

@@ -14,6 +14,7 @@ import click
 import orjson
 
 from websieve._version import __version__
+from websieve.cli.lists import lists_group
 from websieve.errors import DocumentError, UserError, WebsieveError
 from websieve.executors.collector import own_process
 
@@ -242,6 +243,9 @@ def validate_cmd(config_file: str, overrides: tuple[str, ...]) -> None:
         config = config.with_overrides(overrides)
     Pipeline(config).check({Field.HTML})
     click.echo(f"{config_file}: valid ({len(config.steps)} steps: {', '.join(e.name for e in config.steps)})")
+
+
+cli.add_command(lists_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -89,8 +89,9 @@ def pipeline_for(config: RunConfig, config_key: str) -> Pipeline:
     """One set-up pipeline per process and config: models load once per worker, not once per shard."""
     pipe = _PIPELINES.get(config_key)
     if pipe is None:
-        pipe = _PIPELINES[config_key] = Pipeline(config)
-        pipe.setup()
+        pipe = Pipeline(config)
+        pipe.setup()  # kept only once set up: a setup that failed (a missing list) is tried again next time
+        _PIPELINES[config_key] = pipe
         freeze_setup()  # models and vocabularies live as long as the process
     return pipe
 

@@ -22,6 +22,7 @@ STEP_TABLE: dict[str, str] = {
     "quality.c4": "websieve.steps.quality.c4:C4Quality",
     "quality.fineweb": "websieve.steps.quality.fineweb:FineWebQuality",
     "lists.bad_words": "websieve.steps.lists.bad_words:BadWords",
+    "lists.url_filter": "websieve.steps.lists.url_filter:UrlFilter",
     "pii.redact": "websieve.steps.pii.redact:PiiRedact",
 }
 

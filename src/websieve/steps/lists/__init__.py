@@ -1,1 +1,1 @@
-"""Word and URL lists: bad words per language (and, to come, URL blocklists)."""
+"""Word and URL lists: bad words per language, URL/domain blocklists and URL words."""
