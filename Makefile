@@ -46,10 +46,12 @@ model: $(STAMP)
 	$(BIN)/python tools/train_line_model.py
 	$(BIN)/python tools/train_line_model.py --html
 
-# datatrove's FineWeb filters, for benchmarks/fineweb_parity.py (a peer, never a websieve dependency)
+# datatrove's FineWeb filters and FineWeb-2's word splitters, for benchmarks/fineweb_parity.py, url_lists.py and
+# tools/export_spacy_tokenizer.py (a peer, never a websieve dependency)
 peer-datatrove:
 	test -x benchmarks/_work/dt-venv/bin/python || $(PYTHON) -m venv benchmarks/_work/dt-venv
-	benchmarks/_work/dt-venv/bin/pip install --quiet "datatrove[processing,io]==0.10.1" "spacy>=3.7,<4"
+	benchmarks/_work/dt-venv/bin/pip install --quiet "datatrove[processing,io]==0.10.1" "spacy>=3.7,<4" \
+		jieba sudachipy sudachidict_core pythainlp laonlp "kiwipiepy==0.21.0" pyvi khmer-nltk
 
 clean-runs:
 	rm -rf runs

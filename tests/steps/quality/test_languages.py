@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from importlib import resources
 
@@ -130,3 +131,42 @@ def test_thresholds_differ_between_languages(lang: str) -> None:
     assert settings is not None
     assert english is not None
     assert settings.stop_words != english.stop_words
+
+
+def _leipzig(lang: str) -> str:
+    """Leipzig sentences of ``lang`` from the recorded word-splitting samples (tests/data/SOURCE.md), one
+    per line: a real document's worth of text."""
+    with gzip.open(DATA / "quality" / "spacy-words.jsonl.gz", "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh][1:]
+    return "\n".join(row["text"] for row in rows if row.get("lang") == lang)
+
+
+def test_a_chinese_page_is_counted_in_chinese_words() -> None:
+    text = _leipzig("zh")
+    english = Document(id="zh", text=text, lang="zh")
+    GopherQuality().apply(english, _annotating())
+    chinese = Document(id="zh", text=text, lang="zh")
+    GopherQuality(GopherQualityConfig(by_language=True)).apply(chinese, _annotating())
+    as_english = english.annotations["quality.gopher_quality@1"]
+    as_chinese = chinese.annotations["quality.gopher_quality@1"]
+    # English rules see each clause as one "word": too few of them, 40 characters long
+    assert as_english["words"] < 50 and as_english["mean_word_length"] > 20
+    assert as_english["would_drop"] == "gopher_short_doc"
+    assert as_chinese["words"] > 500 and as_chinese["mean_word_length"] < 3
+    assert as_chinese["stop_words"] >= 2 and "would_drop" not in as_chinese
+    assert as_chinese["settings"] == "cmn_Hani"
+    assert "splitter" not in as_chinese  # jieba, as FineWeb-2 (the languages extra, in dev)
+
+
+def _annotating() -> StepContext:
+    ctx = StepContext.standalone()
+    ctx.annotate_only = True
+    return ctx
+
+
+def test_a_language_without_its_splitter_says_so() -> None:
+    doc = Document(id="bo", text=FRENCH, lang="bo")  # Tibetan: botok downloads its data, so websieve cannot
+    GopherQuality(GopherQualityConfig(by_language=True)).apply(doc, _annotating())
+    notes = doc.annotations["quality.gopher_quality@1"]
+    assert notes["settings"] == "bod_Tibt"
+    assert str(notes["splitter"]).startswith("fallback:")

@@ -22,7 +22,7 @@ from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
 from websieve.steps.quality.gopher_repetition import find_duplicates
-from websieve.steps.quality.languages import LanguageSettings, config_for
+from websieve.steps.quality.languages import LanguageSettings, config_for, settings_notes
 from websieve.steps.quality.terminal import TERMINAL_PUNCTUATION
 from websieve.steps.quality.words import split_words
 
@@ -45,7 +45,8 @@ class FineWebQualityConfig(StepConfig):
     by_language: bool = False
     """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
     ``line_punct_thr``, ``new_line_ratio``.
-    Pages in a language without settings keep these."""
+    Pages in a language without settings keep these. Words are split the language's way too
+    (`websieve.steps.quality.words`)."""
 
     def with_language(self, settings: LanguageSettings) -> FineWebQualityConfig:
         return replace(self, line_punct_thr=settings.line_punct_thr, new_line_ratio=settings.new_line_ratio)
@@ -74,8 +75,9 @@ class FineWebQuality(Step[FineWebQualityConfig]):
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
         cfg, settings = config_for(self.config, doc.lang)
+        lang = doc.lang if settings else None  # by_language: the page's language's words too
         if settings:
-            doc.annotate(self.step_id, settings=settings)
+            doc.annotate(self.step_id, **settings_notes(settings, lang))
         text = doc.text or ""
         lines = [line for line in text.split("\n") if line.strip()]
         if not lines:
@@ -83,7 +85,7 @@ class FineWebQuality(Step[FineWebQualityConfig]):
         punct = sum(line.endswith(TERMINAL_PUNCTUATION) for line in lines) / len(lines)
         short = sum(len(line) <= cfg.short_line_length for line in lines) / len(lines)
         duplicates = find_duplicates(lines)[1] / len(text.replace("\n", ""))
-        words = len(split_words(text))
+        words = len(split_words(text, lang=lang))
         new_lines = text.count("\n") / words if words else float(text.count("\n"))
         doc.annotate(
             self.step_id,

@@ -1,11 +1,12 @@
 """Gopher's quality rules (Rae et al. 2021), as the FineWeb recipe runs them (``quality.gopher_quality@1``).
 
-Words are spaCy's English tokens (`websieve.steps.quality.words`); "words" below are the tokens that are
-not only punctuation. A page is dropped when it has too few or too many words, words too short or too
-long on average, too many ``#`` or ellipses per token, mostly bullet lines or lines that end in an
-ellipsis, too few tokens with a letter, or fewer than two of the stop words "the be to of and that have
-with". Every signal is recorded before the first rule that fails drops the page. Defaults are
-datatrove's (FineWeb's).
+Words are spaCy's English tokens, or with ``by_language`` the page's language's words
+(`websieve.steps.quality.words`); "words" below are the tokens that are not only punctuation. A page is
+dropped when it has too few or too many words, words too short or too long on average, too many ``#`` or
+ellipses per token, mostly bullet lines or lines that end in an ellipsis, too few tokens with a letter, or
+fewer than two of the stop words "the be to of and that have with" (with ``by_language``, the language's
+own). Every signal is recorded before the first rule that fails drops the page. Defaults are datatrove's
+(FineWeb's).
 
 >>> from websieve.steps.base import StepContext
 >>> doc = Document(id="1", text="Buy cheap watches now!!! Best prices, free shipping.")
@@ -29,7 +30,7 @@ from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
-from websieve.steps.quality.languages import LanguageSettings, config_for
+from websieve.steps.quality.languages import LanguageSettings, config_for, settings_notes
 from websieve.steps.quality.terminal import PUNCTUATION
 from websieve.steps.quality.words import split_words
 
@@ -58,7 +59,8 @@ class GopherQualityConfig(StepConfig):
     by_language: bool = False
     """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
     word-length bounds, ``max_non_alpha_words_ratio``, ``stop_words``.
-    Pages in a language without settings keep these."""
+    Pages in a language without settings keep these. Words are split the language's way too
+    (`websieve.steps.quality.words`)."""
 
     def with_language(self, settings: LanguageSettings) -> GopherQualityConfig:
         return replace(
@@ -100,10 +102,11 @@ class GopherQuality(Step[GopherQualityConfig]):
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
         cfg, settings = config_for(self.config, doc.lang)
+        lang = doc.lang if settings else None  # by_language: the page's language's words too
         if settings:
-            doc.annotate(self.step_id, settings=settings)
+            doc.annotate(self.step_id, **settings_notes(settings, lang))
         text = doc.text or ""
-        tokens = split_words(text)
+        tokens = split_words(text, lang=lang)
         n_tokens = len(tokens) or 1  # an empty page fails on words first
         # most tokens are letters only: they hold a letter and are words; the others are looked at one by one
         letters_only = list(map(str.isalpha, tokens))

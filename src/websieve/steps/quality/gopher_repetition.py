@@ -28,7 +28,7 @@ from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
-from websieve.steps.quality.languages import LanguageSettings, config_for
+from websieve.steps.quality.languages import LanguageSettings, config_for, settings_notes
 from websieve.steps.quality.words import split_words
 
 try:
@@ -60,7 +60,8 @@ class GopherRepetitionConfig(StepConfig):
     by_language: bool = False
     """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
     ``dup_line_frac``, ``top_n_grams``, ``dup_n_grams``.
-    Pages in a language without settings keep these."""
+    Pages in a language without settings keep these. Words are split the language's way too
+    (`websieve.steps.quality.words`)."""
 
     def with_language(self, settings: LanguageSettings) -> GopherRepetitionConfig:
         return replace(
@@ -227,8 +228,9 @@ class GopherRepetition(Step[GopherRepetitionConfig]):
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
         cfg, settings = config_for(self.config, doc.lang)
+        lang = doc.lang if settings else None  # by_language: the page's language's words too
         if settings:
-            doc.annotate(self.step_id, settings=settings)
+            doc.annotate(self.step_id, **settings_notes(settings, lang))
         text = doc.text or ""
         if not text:
             return None if ctx.drop(doc, step=self.step_id, rule=RepetitionRule.EMPTY) else doc
@@ -253,7 +255,7 @@ class GopherRepetition(Step[GopherRepetitionConfig]):
                 cfg.dup_line_char_frac,
             ),
         ]
-        grams = NGrams(split_words(text))
+        grams = NGrams(split_words(text, lang=lang))
         for n, limit in cfg.top_n_grams:
             top = grams.top_chars(n)
             signals.append((RepetitionRule.TOP_N_GRAM, f"top_{n}_gram", top / size, limit if top else None))

@@ -25,7 +25,14 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Protocol, Self, TypeVar
 
-__all__ = ["LanguageSettings", "PerLanguageConfig", "config_for", "language_settings", "table_languages"]
+__all__ = [
+    "LanguageSettings",
+    "PerLanguageConfig",
+    "config_for",
+    "language_settings",
+    "settings_notes",
+    "table_languages",
+]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -120,3 +127,14 @@ def _config_for(config: C, lang: str | None) -> tuple[C, str]:
     if settings is None:
         return config, "config"
     return config.with_language(settings), settings.config
+
+
+def settings_notes(settings: str, lang: str | None) -> dict[str, str]:
+    """What a filter records about the settings it used: their name, and the word splitter when it is not
+    the one FineWeb-2 used for ``lang`` (an optional segmenter missing: `websieve.steps.quality.words`)."""
+    from websieve.steps.quality.words import word_splitter
+
+    splitter = word_splitter(lang) if lang else None
+    if splitter is None or splitter.exact:
+        return {"settings": settings}
+    return {"settings": settings, "splitter": splitter.name}

@@ -1,162 +1,133 @@
-"""Words as the FineWeb filters count them: spaCy's English tokenizer, without spaCy.
+"""Words as the FineWeb and FineWeb-2 filters count them, in every language, without spaCy or datatrove.
 
-datatrove's Gopher, FineWeb and C4 filters count the tokens of spaCy's blank English pipeline: words and
-numbers, punctuation split off the ends of words ("Hello, world!" is four tokens), contractions split
-("don't" is "do" + "n't"), URLs whole. Their thresholds are tuned to those counts (80% of tokens must
-hold a letter; two of "the", "be", "to"... must appear), so websieve counts the same way. This module runs
-spaCy's own algorithm (whitespace, then special cases, prefixes, suffixes and infixes, each a regular
-expression) on spaCy's English rules, exported once to ``data/spacy_en_tokenizer.json``
-(``tools/export_spacy_tokenizer.py``; MIT License). Chunks of letters only, most of a text, skip the
-rules. `benchmarks/fineweb_parity.py` measures the agreement with datatrove's filters.
+datatrove's Gopher, FineWeb and C4 filters count the words of ``load_word_tokenizer(language)``, and
+their thresholds (FineWeb's for English, FineWeb-2's for each other language) are tuned to those counts,
+so websieve splits words the same way. ``split_words(text, lang=...)`` takes ``lang`` as websieve's language
+id writes it into ``doc.lang`` (fastText lid.176 labels: ``en``, ``fr``, ``zh``, ``ceb``...) or as
+FineWeb-2 names its configs (ISO 639-3 with or without script: ``fra_Latn``, ``fra``), and uses the
+splitter datatrove's ``tokenizer_assignment.csv`` gives that language (a lid.176 label standing for the
+FineWeb-2 config of ``data/fineweb2_thresholds.json``):
+
+- spaCy's rule-based tokenizer, on the language's own rules or a related language's (Asturian gets
+  Spanish's; ~970 languages get ``xx``, spaCy's multi-language rules): punctuation split off words
+  ("Hello, world!" is four words), contractions and elisions split (``don't`` -> ``do``, ``n't``;
+  ``l'État`` -> ``l'``, ``État``), URLs whole (`websieve.steps.quality.segment_spacy`, its rules exported
+  from spaCy; exact: no word differs from spaCy's on the recorded samples);
+- the Indic NLP Library's punctuation splitter for Hindi, Bengali, Tamil, Urdu... (its code is here,
+  `websieve.steps.quality.segment_indic`; exact);
+- a segmenter for languages written without spaces: jieba (Chinese), SudachiPy (Japanese), PyThaiNLP
+  (Thai), LaoNLP (Lao), Kiwi (Korean), khmer-nltk (Khmer), and pyvi to join Vietnamese syllables into
+  words (`websieve.steps.quality.segment_libs`). They are the optional ``websieve[languages]`` extra
+  (about 600 MB with their dictionaries). Without it, or where datatrove's segmenter cannot be had here
+  (Burmese's pulls a second fastText; Tibetan's downloads its data; Stanza's neural models for Welsh,
+  Kazakh, Uyghur...), websieve does not pretend: it splits with spaCy's ``xx`` rules, cuts runs of
+  Chinese, Japanese, Thai, Lao, Khmer, Burmese and Tibetan script into grapheme clusters (one per Han
+  character, as spaCy's own default Chinese tokenizer does), logs a warning once per language, and says so
+  in `word_splitter(lang)`'s ``name`` and ``exact``.
+
+``lang=None`` (the filters' default, English settings) is English, datatrove's default language; a code
+websieve does not know gets spaCy's ``xx`` rules. `benchmarks/fineweb_parity.py` measures the agreement
+with datatrove's filters.
 
 >>> split_words("Don't panic: it's 3.5 km to https://example.org/x, e.g. Bob's")
 ['Do', "n't", 'panic', ':', 'it', "'s", '3.5', 'km', 'to', 'https://example.org/x', ',', 'e.g.', 'Bob', "'s"]
+>>> split_words("Aujourd'hui, l'État dit: «non».", lang="fr")
+["Aujourd'hui", ',', "l'", 'État', 'dit', ':', '«', 'non', '»', '.']
+>>> split_words("भारत एक देश है।", lang="hi")
+['भारत', 'एक', 'देश', 'है', '।']
+>>> word_splitter("fr").name, word_splitter("ast").name, word_splitter("qqq").name
+('spacy:fr', 'spacy:es', 'spacy:xx')
 """
 
 from __future__ import annotations
 
-import json
-import re
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
-__all__ = ["split_words"]
+import regex
 
-_DATA = Path(__file__).with_name("data") / "spacy_en_tokenizer.json"
+from websieve.steps.quality.segment_indic import trivial_tokenize
+from websieve.steps.quality.segment_libs import LOADERS
+from websieve.steps.quality.segment_spacy import assignment, rules, spacy_languages
+
+__all__ = ["WordSplitter", "split_words", "word_splitter"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class _Rules:
-    prefix: Callable[[str], re.Match[str] | None]
-    suffix: Callable[[str], re.Match[str] | None]
-    infixes: Callable[[str], list[re.Match[str]]]
-    url: Callable[[str], re.Match[str] | None]
-    special: dict[str, list[str]]
+class WordSplitter:
+    """How one language's words are split."""
 
-
-@cache
-def _rules() -> _Rules:
-    data = json.loads(_DATA.read_text(encoding="utf-8"))
-    infix = re.compile(data["infix"])
-    return _Rules(
-        prefix=re.compile(data["prefix"]).search,
-        suffix=re.compile(data["suffix"]).search,
-        infixes=lambda text: list(infix.finditer(text)),
-        url=re.compile(data["url"]).match,
-        special=data["special_cases"],
-    )
-
-
-def _split_chunk(chunk: str, rules: _Rules, out: list[str]) -> None:
-    """spaCy's ``Tokenizer._split_affixes`` then ``_attach_tokens`` for one run of non-space characters."""
-    special = rules.special
-    prefixes: list[str] = []
-    suffixes: list[str] = []
-    string = chunk
-    last = -1
-    while string and len(string) != last:
-        if string in special:
-            break
-        last = len(string)
-        found = rules.prefix(string)
-        pre = found.end() - found.start() if found else 0
-        if pre:
-            minus_pre = string[pre:]
-            if minus_pre and minus_pre in special:
-                prefixes.append(string[:pre])
-                string = minus_pre
-                break
-        found = rules.suffix(string[pre:])
-        suf = found.end() - found.start() if found else 0
-        if suf:
-            minus_suf = string[:-suf]
-            if minus_suf and minus_suf in special:
-                suffixes.append(string[-suf:])
-                string = minus_suf
-                break
-        if pre and suf and pre + suf <= len(string):
-            prefixes.append(string[:pre])
-            suffixes.append(string[-suf:])
-            string = string[pre:-suf]
-        elif pre:
-            prefixes.append(string[:pre])
-            string = string[pre:]
-        elif suf:
-            suffixes.append(string[-suf:])
-            string = string[:-suf]
-        if string in special:
-            break
-    for piece in prefixes:
-        out.extend(special.get(piece, (piece,)))
-    if string:
-        if string in special:
-            out.extend(special[string])
-        elif rules.url(string):
-            out.append(string)
-        else:
-            start = 0
-            for match in rules.infixes(string):
-                at, end = match.start(), match.end()
-                if at == 0:
-                    continue
-                if at != start:
-                    out.append(string[start:at])
-                if at != end:
-                    out.append(string[at:end])
-                start = end
-            if start < len(string):
-                out.append(string[start:])
-    for piece in reversed(suffixes):
-        out.extend(special.get(piece, (piece,)))
+    name: str
+    """``spacy:fr``, ``indicnlp:hi``, ``jieba``... or ``fallback:xx+graphemes`` (see the module docstring)."""
+    exact: bool
+    """Whether it splits as datatrove's ``load_word_tokenizer`` does for that language."""
+    split: Callable[[str], list[str]]
 
 
 @lru_cache(maxsize=4)
-def split_words(text: str) -> list[str]:
-    """The tokens of ``text`` as spaCy's English tokenizer finds them, whitespace left out (see the module
-    docstring).
+def split_words(text: str, *, lang: str | None = None) -> list[str]:
+    """The words of ``text`` in language ``lang`` (see the module docstring), whitespace left out.
 
-    The last few texts' tokens are kept (the filters of a chain read the same text one after the other):
+    The last few texts' words are kept (the filters of a chain read the same text one after the other):
     callers must not change the list they get.
     """
-    rules = _rules()
-    special = rules.special
-    known = _CHUNKS
+    if lang is None or lang == "en":
+        return _english(text)
+    return word_splitter(lang).split(text)
+
+
+def _english(text: str) -> list[str]:
+    return rules("en").split(text)
+
+
+@cache
+def word_splitter(lang: str | None) -> WordSplitter:
+    """The splitter of ``lang`` (None: English), built once (the first use of a library loads it)."""
+    if lang is None:
+        return WordSplitter("spacy:en", True, _english)
+    kind, code = assignment(lang) or ("SpaCyTokenizer", "xx")
+    if kind == "WhitespaceTokenizer":
+        kind, code = "SpaCyTokenizer", "xx"
+    if kind == "SpaCyTokenizer" and code in spacy_languages():
+        return WordSplitter(f"spacy:{code}", True, rules(code).split)
+    if kind == "IndicNLPTokenizer":
+        return WordSplitter(f"indicnlp:{code}", True, lambda text: trivial_tokenize(text, lang=code))
+    key = code if kind == "SpaCyTokenizer" else kind
+    if key in LOADERS:
+        library, load = LOADERS[key]
+        try:
+            return WordSplitter(library, True, load())
+        except ImportError:
+            reason = f"{library} is not installed (pip install 'websieve[languages]')"
+    else:
+        reason = f"datatrove's {kind}{f' {code}' if code else ''} is not available in websieve"
+    _log.warning(
+        "words of %r: %s; splitting with spaCy's multi-language rules and grapheme clusters instead, "
+        "so word counts differ from FineWeb-2's",
+        lang,
+        reason,
+    )
+    return WordSplitter("fallback:xx+graphemes", False, _fallback)
+
+
+_UNSPACED = regex.compile(
+    r"(?:(?![\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}])\X)+|\X"
+)
+_UNSPACED_ANY = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]"
+)
+
+
+def _fallback(text: str) -> list[str]:
+    """spaCy's ``xx`` rules, each run of a script written without spaces cut into grapheme clusters."""
     out: list[str] = []
-    for chunk in text.split():
-        if chunk.isalpha() and chunk not in special:
-            out.append(chunk)
-            continue
-        tokens = known.get(chunk)
-        if tokens is None:
-            pieces: list[str] = []
-            _split_chunk(chunk, rules, pieces)
-            if len(pieces) > 1:
-                _merge_special(pieces, 0, special)
-            if len(known) >= _MAX_CHUNKS:
-                known.clear()
-            tokens = known[chunk] = tuple(pieces)
-        out.extend(tokens)
+    for token in rules("xx").split(text):
+        if _UNSPACED_ANY.search(token) is None:
+            out.append(token)
+        else:
+            out.extend(_UNSPACED.findall(token))
     return out
-
-
-_CHUNKS: dict[str, tuple[str, ...]] = {}
-"""Tokens of the chunks split lately ("said," and "2024." come back on every page); at most
-`_MAX_CHUNKS`, then forgotten all at once."""
-_MAX_CHUNKS = 200_000
-
-
-def _merge_special(out: list[str], start: int, special: dict[str, list[str]]) -> None:
-    """spaCy's last pass: a special case made of affixes (``z.``, ``):``, ``''``) that the affix rules
-    split is put back together, the longest first, left to right, within one chunk."""
-    i = start
-    while i < len(out) - 1:
-        for length in (4, 3, 2):
-            if i + length <= len(out):
-                joined = "".join(out[i : i + length])
-                if joined in special:
-                    out[i : i + length] = special[joined]
-                    i += len(special[joined]) - 1
-                    break
-        i += 1
