@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DATA
 from websieve.document import Document
 from websieve.steps.base import StepContext
-from websieve.steps.pii.redact import PiiRedact, PiiRedactConfig, redact
+from websieve.steps.pii.redact import _IPV4, _PHONE, PiiRedact, PiiRedactConfig, redact
 
 LINES = [json.loads(line) for line in (DATA / "pii" / "lines.jsonl").open(encoding="utf-8")]
 
@@ -68,3 +71,29 @@ def test_step_records_counts_and_kinds_switch_off() -> None:
     )
     assert out is not None and out.text == "[email], +49 30 1234567"
     assert out.annotations["pii.redact@1"] == {"email": 1, "ipv4": 0, "ipv6": 0, "phone": 0}
+
+
+# The patterns as first written, look-behind first: the shipped ones consume a character before looking
+# behind it (faster scanning) and must find exactly the same.
+_IPV4_PLAIN = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+_PHONE_PLAIN = re.compile(
+    r"(?<![\w+/.,-])(?<!\d )"
+    r"(?:\+[1-9]\d{0,2}[ .-]?(?:\(0\)[ .-]?)?(?:\(\d{1,4}\)|\d{1,4})(?:[ ./-]{1,3}\d{1,8}){1,5}"
+    r"|0\d{1,5}(?: ?/ ?| - |[ -])\d{2,8}(?:[ -]\d{2,8}){0,4}(?:-\d{1,5})?"
+    r"|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})"
+    r"(?![\w,]|[./-]\d)"
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789 .-+()/,:\nab", max_size=200))
+def test_the_fast_patterns_find_what_the_plain_ones_find(text: str) -> None:
+    assert [m.span() for m in _IPV4.finditer(text)] == [m.span() for m in _IPV4_PLAIN.finditer(text)]
+    assert [m.span() for m in _PHONE.finditer(text)] == [m.span() for m in _PHONE_PLAIN.finditer(text)]
+
+
+def test_the_fast_patterns_on_real_lines() -> None:
+    for row in LINES:
+        line = row["line"]
+        assert _IPV4.findall(line) == _IPV4_PLAIN.findall(line)
+        assert _PHONE.findall(line) == _PHONE_PLAIN.findall(line)
