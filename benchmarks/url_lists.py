@@ -39,7 +39,7 @@ from websieve.steps.base import StepContext
 from websieve.steps.lists.domain_list import merge_lists, read_list
 from websieve.steps.lists.matcher import DomainMatch, Match, make_matcher
 from websieve.steps.lists.sources import FINEWEB_TARBALL, build_list, fineweb_parts
-from websieve.steps.lists.url_filter import UrlFilter, UrlFilterConfig
+from websieve.steps.lists.url_filter import DATATROVE_REASONS, UrlFilter, UrlFilterConfig
 from websieve.steps.lists.url_words import WordLists
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,14 +48,7 @@ PEER = ROOT / "benchmarks" / "_work" / "dt-venv" / "bin" / "python"
 SOURCE = DATA / "lists" / "fineweb-url-blocklist"
 HREF = re.compile(r"""href\s*=\s*["'](https?://[^"'\s<>]+)""", re.I)
 # datatrove's reasons -> websieve's rules
-RULES = {
-    "domain": "domain",
-    "subdomain": "domain",
-    "url": "url",
-    "hard_blacklisted": "banned_word",
-    "soft_blacklisted": "soft_words",
-    "blacklisted_subword": "banned_subword",
-}
+RULES = {reason: rule.value for reason, rule in DATATROVE_REASONS.items()}
 
 
 def real_urls() -> dict[str, list[str]]:

@@ -16,20 +16,12 @@ from websieve.errors import ConfigError, ListFileError
 from websieve.steps.base import StepContext
 from websieve.steps.lists.sources import build_list, ut1_parts
 from websieve.steps.lists.suffixes import registered_domain
-from websieve.steps.lists.url_filter import DomainMatch, UrlFilter, UrlFilterConfig
+from websieve.steps.lists.url_filter import DATATROVE_REASONS, DomainMatch, UrlFilter, UrlFilterConfig
 from websieve.steps.lists.urls import url_parts
 
 ROWS = [json.loads(line) for line in (LISTS_DIR / "decisions.jsonl").open(encoding="utf-8")]
 # datatrove's reasons -> our rules (datatrove names a match of the whole host "subdomain")
-DATATROVE_RULE = {
-    "domain": "domain",
-    "subdomain": "domain",
-    "url": "url",
-    "hard_blacklisted": "banned_word",
-    "soft_blacklisted": "soft_words",
-    "blacklisted_subword": "banned_subword",
-    "kept": "kept",
-}
+DATATROVE_RULE = {reason: rule.value for reason, rule in DATATROVE_REASONS.items()} | {"kept": "kept"}
 STEP = "lists.url_filter@1"
 
 

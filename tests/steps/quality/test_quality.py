@@ -218,3 +218,15 @@ def test_n_grams_of_real_pages_count_the_same_in_c_and_numpy() -> None:
         for n in (2, 3, 4, 5, 8, 10):
             assert NGrams(words).top_chars(n) == NGrams(words).top_chars_numpy(n)
             assert NGrams(words).repeated_chars(n) == NGrams(words).repeated_chars_numpy(n)
+
+
+def test_the_c_counts_refuse_mismatched_arrays() -> None:
+    import numpy as np
+
+    from websieve.steps.quality import _ngrams
+
+    with pytest.raises(ValueError, match="same length"):
+        _ngrams.top_chars(np.zeros(2, np.uint64), np.zeros(3, np.int64), 2)
+    with pytest.raises(ValueError, match="8-byte"):
+        _ngrams.repeated_chars(np.zeros(2, np.uint32), np.zeros(2, np.int64), 2)
+    assert _ngrams.top_chars(np.zeros(0, np.uint64), np.zeros(0, np.int64), 2) == 0

@@ -40,7 +40,7 @@ from websieve.steps.lists.domain_list import merge_lists, read_list, resolve_lis
 from websieve.steps.lists.matcher import DomainMatch, Match, Matcher, make_matcher
 from websieve.steps.lists.url_words import WordLists
 
-__all__ = ["DomainMatch", "UrlFilter", "UrlFilterConfig", "UrlRule"]
+__all__ = ["DATATROVE_REASONS", "DomainMatch", "UrlFilter", "UrlFilterConfig", "UrlRule"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -84,6 +84,17 @@ class UrlRule(enum.Enum):
     REFINEDWEB_STRICT = "refinedweb_strict"
     REFINEDWEB_HARD = "refinedweb_hard"
     REFINEDWEB_SOFT = "refinedweb_soft"
+
+
+DATATROVE_REASONS: dict[str, UrlRule] = {
+    "domain": UrlRule.DOMAIN,
+    "subdomain": UrlRule.DOMAIN,  # datatrove's name for a listed host (fqdn)
+    "url": UrlRule.URL,
+    "hard_blacklisted": UrlRule.BANNED_WORD,
+    "soft_blacklisted": UrlRule.SOFT_WORDS,
+    "blacklisted_subword": UrlRule.BANNED_SUBWORD,
+}
+"""datatrove's ``URLFilter`` exclusion reasons, as this step's rules (for comparing the two)."""
 
 
 Failures = list[tuple[enum.Enum, Signal, Signal]]

@@ -66,95 +66,90 @@ static size_t table_slot(const table_t *t, uint64_t key) {
     return at;
 }
 
-/* keys and chars as two 8-byte buffers of one length; 0 on success */
-static int get_buffers(PyObject *keys_obj, PyObject *chars_obj, Py_buffer *keys, Py_buffer *chars) {
-    if (PyObject_GetBuffer(keys_obj, keys, PyBUF_C_CONTIGUOUS) < 0) return -1;
-    if (PyObject_GetBuffer(chars_obj, chars, PyBUF_C_CONTIGUOUS) < 0) {
-        PyBuffer_Release(keys);
+/* the arguments (keys, chars, n) of both functions: keys and chars as two 8-byte buffers of one length,
+ * and a table for their m items when m > 0; 0 on success (release with args_free) */
+typedef struct {
+    Py_buffer kb, cb;
+    const uint64_t *keys;
+    const int64_t *chars;
+    Py_ssize_t m, n;
+    table_t table;
+} args_t;
+
+static int args_get(PyObject *args, args_t *a) {
+    PyObject *keys_obj, *chars_obj;
+    if (!PyArg_ParseTuple(args, "OOn", &keys_obj, &chars_obj, &a->n)) return -1;
+    if (PyObject_GetBuffer(keys_obj, &a->kb, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if (PyObject_GetBuffer(chars_obj, &a->cb, PyBUF_C_CONTIGUOUS) < 0) {
+        PyBuffer_Release(&a->kb);
         return -1;
     }
-    if (keys->itemsize != 8 || chars->itemsize != 8 || keys->len != chars->len) {
-        PyBuffer_Release(keys);
-        PyBuffer_Release(chars);
+    if (a->kb.itemsize != 8 || a->cb.itemsize != 8 || a->kb.len != a->cb.len) {
         PyErr_SetString(PyExc_ValueError, "keys and chars must be 8-byte arrays of the same length");
-        return -1;
+    } else {
+        a->keys = a->kb.buf;
+        a->chars = a->cb.buf;
+        a->m = a->kb.len / 8;
+        if (a->m == 0 || table_init(&a->table, a->m) == 0) return 0;
     }
-    return 0;
+    PyBuffer_Release(&a->kb);
+    PyBuffer_Release(&a->cb);
+    return -1;
+}
+
+static void args_free(args_t *a) {
+    if (a->m > 0) table_free(&a->table);
+    PyBuffer_Release(&a->kb);
+    PyBuffer_Release(&a->cb);
 }
 
 static PyObject *top_chars(PyObject *self, PyObject *args) {
-    PyObject *keys_obj, *chars_obj;
-    Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "OOn", &keys_obj, &chars_obj, &n)) return NULL;
-    Py_buffer kb, cb;
-    if (get_buffers(keys_obj, chars_obj, &kb, &cb) < 0) return NULL;
-    const uint64_t *keys = kb.buf;
-    const int64_t *chars = cb.buf;
-    Py_ssize_t m = kb.len / 8;
+    (void)self;
+    args_t a;
+    if (args_get(args, &a) < 0) return NULL;
     long long result = 0;
-    if (m > 0) {
-        table_t t;
-        if (table_init(&t, m) < 0) {
-            PyBuffer_Release(&kb);
-            PyBuffer_Release(&cb);
-            return NULL;
-        }
+    if (a.m > 0) {
+        table_t *t = &a.table;
         Py_ssize_t best = 0, best_first = 0;
-        for (Py_ssize_t i = 0; i < m; i++) {
-            size_t at = table_slot(&t, keys[i]);
-            if (t.first[at] < 0) {
-                t.keys[at] = keys[i];
-                t.first[at] = i;
-                t.count[at] = 0;
+        for (Py_ssize_t i = 0; i < a.m; i++) {
+            size_t at = table_slot(t, a.keys[i]);
+            if (t->first[at] < 0) {
+                t->keys[at] = a.keys[i];
+                t->first[at] = i;
+                t->count[at] = 0;
             }
-            Py_ssize_t c = ++t.count[at];
+            Py_ssize_t c = ++t->count[at];
             /* the most frequent; among equals, the one that occurred first */
-            if (c > best || (c == best && t.first[at] < best_first)) {
+            if (c > best || (c == best && t->first[at] < best_first)) {
                 best = c;
-                best_first = t.first[at];
+                best_first = t->first[at];
             }
         }
-        table_free(&t);
-        result = ((long long)chars[best_first] + n - 1) * best;
+        result = ((long long)a.chars[best_first] + a.n - 1) * best;
     }
-    PyBuffer_Release(&kb);
-    PyBuffer_Release(&cb);
+    args_free(&a);
     return PyLong_FromLongLong(result);
 }
 
 static PyObject *repeated_chars(PyObject *self, PyObject *args) {
-    PyObject *keys_obj, *chars_obj;
-    Py_ssize_t jump;
-    if (!PyArg_ParseTuple(args, "OOn", &keys_obj, &chars_obj, &jump)) return NULL;
-    Py_buffer kb, cb;
-    if (get_buffers(keys_obj, chars_obj, &kb, &cb) < 0) return NULL;
-    const uint64_t *keys = kb.buf;
-    const int64_t *chars = cb.buf;
-    Py_ssize_t m = kb.len / 8;
+    (void)self;
+    args_t a;
+    if (args_get(args, &a) < 0) return NULL;
     long long total = 0;
-    if (m > 0) {
-        table_t t;
-        if (table_init(&t, m) < 0) {
-            PyBuffer_Release(&kb);
-            PyBuffer_Release(&cb);
-            return NULL;
+    Py_ssize_t i = 0, jump = a.n > 0 ? a.n : 1;
+    while (i < a.m) {
+        table_t *t = &a.table;
+        size_t at = table_slot(t, a.keys[i]);
+        if (t->first[at] >= 0) { /* read before: a repeat */
+            total += a.chars[i];
+            i += jump;
+        } else {
+            t->keys[at] = a.keys[i];
+            t->first[at] = i;
+            i++;
         }
-        Py_ssize_t i = 0;
-        while (i < m) {
-            size_t at = table_slot(&t, keys[i]);
-            if (t.first[at] >= 0) { /* read before: a repeat */
-                total += chars[i];
-                i += jump > 0 ? jump : 1;
-            } else {
-                t.keys[at] = keys[i];
-                t.first[at] = i;
-                i++;
-            }
-        }
-        table_free(&t);
     }
-    PyBuffer_Release(&kb);
-    PyBuffer_Release(&cb);
+    args_free(&a);
     return PyLong_FromLongLong(total);
 }
 
@@ -164,6 +159,6 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_ngrams", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_ngrams", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__ngrams(void) { return PyModule_Create(&module); }
