@@ -16,7 +16,7 @@ from websieve.steps.langid.model import LidModel
 from websieve.steps.quality.fineweb import FineWebQuality, FineWebQualityConfig
 from websieve.steps.quality.gopher_quality import GopherQuality, GopherQualityConfig
 from websieve.steps.quality.gopher_repetition import GopherRepetition, GopherRepetitionConfig
-from websieve.steps.quality.languages import config_for, language_settings, table_languages
+from websieve.steps.quality.languages import config_for, language_settings, resolve_language, table_languages
 
 FRENCH = (DATA / "pages" / "seed-000_8bc0c6ad7db0b1d0.txt").read_text(encoding="utf-8")
 
@@ -72,14 +72,24 @@ def test_the_table_is_the_one_the_tool_writes() -> None:
 
 def test_config_for_is_the_config_itself_unless_asked() -> None:
     plain = GopherQualityConfig()
-    assert config_for(plain, "fr") == (plain, None)
+    assert config_for(plain, "fr") == (plain, None, None)
     asking = GopherQualityConfig(by_language=True)
-    french, name = config_for(asking, "fr")
+    french, name, words = config_for(asking, "fr")
+    assert words == "fr"
     assert name == "fra_Latn"
     assert french.min_avg_word_length == 2
     assert french.min_doc_words == asking.min_doc_words  # not in the table: kept
-    assert config_for(asking, "und") == (asking, "config")
-    assert config_for(asking, None) == (asking, "config")
+    assert config_for(asking, "und") == (asking, "config", "und")  # words: spaCy's xx rules
+    assert config_for(asking, None) == (asking, "config", None)
+
+
+@pytest.mark.parametrize("tag", ["fr", "fr-CA", "FR", "fr_FR", "fra_Latn", "fra"])
+def test_a_language_tag_resolves_the_same_for_thresholds_and_words(tag: str) -> None:
+    assert resolve_language(tag) == "fr"
+    _, name, words = config_for(GopherQualityConfig(by_language=True), tag)
+    assert (name, words) == ("fra_Latn", "fr")
+    assert resolve_language("zh-Hant") == "zh"
+    assert resolve_language("qqq") is None
 
 
 def test_a_french_article_passes_the_stop_word_rule_with_french_stop_words_only() -> None:
@@ -91,11 +101,10 @@ def test_a_french_article_passes_the_stop_word_rule_with_french_stop_words_only(
 
     french = Document(id="fr", text=FRENCH, lang="fr")
     step = GopherQuality(build_config(GopherQualityConfig, {"by_language": True}, where="test"))
-    step.apply(french, ctx)
+    assert step.apply(french, ctx) is french  # kept: the seed article passes every rule in French
     notes = french.annotations["quality.gopher_quality@1"]
     assert notes["settings"] == "fra_Latn"
     assert notes["stop_words"] >= 10
-    assert notes.get("would_drop") != "gopher_enough_stop_words"
 
 
 def test_every_per_language_filter_records_which_settings_it_used() -> None:
@@ -170,3 +179,10 @@ def test_a_language_without_its_splitter_says_so() -> None:
     notes = doc.annotations["quality.gopher_quality@1"]
     assert notes["settings"] == "bod_Tibt"
     assert str(notes["splitter"]).startswith("fallback:")
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi", "km", "zh", "th", "ko", "lo"])
+def test_lone_surrogates_do_not_break_the_segmenters(lang: str) -> None:
+    from websieve.steps.quality.words import split_words
+
+    assert "\ufffd" in split_words("abc \ud800 日本語 ภาษาไทย", lang=lang)

@@ -29,9 +29,9 @@ from websieve.steps.lists.suffixes import psl_table, public_suffix_start
 from websieve.steps.lists.url_words import WordLists, WordRule, build_automaton
 from websieve.steps.lists.urls import (
     UrlParts,
-    path_prefixes,
+    path_prefix_keys,
+    prefix_text,
     suffix_keys,
-    url_key,
     url_list_text,
     url_parts,
     written_key,
@@ -148,10 +148,10 @@ class TwinMatcher:
         text = url_list_text(parts)
         host = parts.host
         short_host = host[4:] if host.startswith("www.") and len(host) > 4 else host
-        for prefix in path_prefixes(text, len(short_host)):
-            combo = self._listed(self.urls, url_key(prefix))
+        for length, key in path_prefix_keys(text, len(short_host)):
+            combo = self._listed(self.urls, key)
             if combo is not None:
-                return prefix, combo
+                return prefix_text(text, length), combo
         return None, -1
 
     def check(self, url: str) -> tuple[Any, ...] | None:

@@ -19,7 +19,7 @@ True
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -30,7 +30,9 @@ __all__ = [
     "domain_key",
     "fnv",
     "mix",
+    "path_prefix_keys",
     "path_prefixes",
+    "prefix_text",
     "span_keys",
     "suffix_keys",
     "url_key",
@@ -105,12 +107,12 @@ def mix(h: int) -> int:
 
 def domain_key(domain: str) -> int:
     """The key of a domain (or public suffix rule): its UTF-8 bytes hashed from the right."""
-    return mix(fnv(domain.encode("utf-8")[::-1]))
+    return mix(fnv(domain.encode("utf-8", "surrogatepass")[::-1]))
 
 
 def url_key(text: str) -> int:
     """The key of a URL-list entry or URL prefix: its UTF-8 bytes hashed from the left."""
-    return mix(fnv(text.encode("utf-8")))
+    return mix(fnv(text.encode("utf-8", "surrogatepass")))
 
 
 WRITTEN = b"\x00"
@@ -119,18 +121,18 @@ WRITTEN = b"\x00"
 
 def written_key(url: str) -> int:
     """The key of a URL exactly as written (datatrove's URL rule): ``WRITTEN``, then its UTF-8 bytes."""
-    return mix(fnv(url.encode("utf-8"), fnv(WRITTEN)))
+    return mix(fnv(url.encode("utf-8", "surrogatepass"), fnv(WRITTEN)))
 
 
 def suffix_keys(host: str) -> list[tuple[str, int]]:
     """Every suffix of ``host`` that starts a label, shortest first, with its `domain_key`."""
-    data = host.encode("utf-8")
+    data = host.encode("utf-8", "surrogatepass")
     out = []
     h = FNV_OFFSET
     for i in range(len(data) - 1, -1, -1):
         h = ((h ^ data[i]) * FNV_PRIME) & _M64
         if i == 0 or data[i - 1] == 0x2E:  # "."
-            out.append((data[i:].decode("utf-8"), mix(h)))
+            out.append((data[i:].decode("utf-8", "surrogatepass"), mix(h)))
     return out
 
 
@@ -144,6 +146,26 @@ def path_prefixes(text: str, host_len: int) -> list[str]:
     """The prefixes of a `url_list_text` a URL-list entry may equal: the host, then up to each ``/``."""
     out = [text[:j] for j in range(host_len, len(text)) if text[j] == "/"]
     return [*out, text] if text else out
+
+
+def path_prefix_keys(text: str, host_len: int) -> Iterator[tuple[int, int]]:
+    """The `path_prefixes` of ``text`` as (its length in UTF-8 bytes, its `url_key`), shortest first, from
+    one running hash (the prefixes of a long URL share their bytes: hashing each anew, or even cutting
+    each out, would take the square of its length). `prefix_text` gives a prefix back."""
+    data = text.encode("utf-8", "surrogatepass")
+    start = len(text[:host_len].encode("utf-8", "surrogatepass"))
+    h = FNV_OFFSET
+    for i, byte in enumerate(data):
+        if byte == 0x2F and i >= start:  # "/" is never part of a longer UTF-8 character
+            yield i, mix(h)
+        h = ((h ^ byte) * FNV_PRIME) & _M64
+    if data:
+        yield len(data), mix(h)
+
+
+def prefix_text(text: str, length: int) -> str:
+    """The prefix of ``text`` that is ``length`` UTF-8 bytes long (see `path_prefix_keys`)."""
+    return text.encode("utf-8", "surrogatepass")[:length].decode("utf-8", "surrogatepass")
 
 
 def bulk_keys(items: Sequence[bytes], *, reverse: bool) -> np.ndarray:

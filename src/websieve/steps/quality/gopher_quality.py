@@ -101,8 +101,7 @@ class GopherQuality(Step[GopherQualityConfig]):
     requires = frozenset({Field.TEXT})
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        cfg, settings = config_for(self.config, doc.lang)
-        lang = doc.lang if settings else None  # by_language: the page's language's words too
+        cfg, settings, lang = config_for(self.config, doc.lang)  # by_language: the language's words too
         if settings:
             doc.annotate(self.step_id, **settings_notes(settings, lang))
         text = doc.text or ""

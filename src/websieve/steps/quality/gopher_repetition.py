@@ -129,20 +129,22 @@ class NGrams:
         found = self._keys.get(n)
         if found is not None:
             return found
-        m = max(len(self.ids) - n + 1, 0)
-        if n == 1:
-            found = self.ids + np.uint64(1), self.lengths
-        elif m == 0:
-            found = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-        else:
-            keys, chars = self.keys(n - 1)
-            with np.errstate(over="ignore"):
-                found = (
-                    keys[:m] * np.uint64(1_000_003) + self.ids[n - 1 :] + np.uint64(1),
-                    chars[:m] + self.lengths[n - 1 :],
-                )
-        self._keys[n] = found
-        return found
+        k = max((m for m in self._keys if m < n), default=0)  # the longest n-grams built so far
+        for size in range(k + 1, n + 1):
+            count = max(len(self.ids) - size + 1, 0)
+            if size == 1:
+                found = self.ids + np.uint64(1), self.lengths
+            elif count == 0:
+                found = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+            else:
+                keys, chars = self._keys[size - 1]
+                with np.errstate(over="ignore"):
+                    found = (
+                        keys[:count] * np.uint64(1_000_003) + self.ids[size - 1 :] + np.uint64(1),
+                        chars[:count] + self.lengths[size - 1 :],
+                    )
+            self._keys[size] = found
+        return self._keys[n]
 
     def top_chars(self, n: int) -> int:
         """Characters of the most frequent n-gram (its words joined by spaces) times its count, the first
@@ -227,8 +229,7 @@ class GopherRepetition(Step[GopherRepetitionConfig]):
     requires = frozenset({Field.TEXT})
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        cfg, settings = config_for(self.config, doc.lang)
-        lang = doc.lang if settings else None  # by_language: the page's language's words too
+        cfg, settings, lang = config_for(self.config, doc.lang)  # by_language: the language's words too
         if settings:
             doc.annotate(self.step_id, **settings_notes(settings, lang))
         text = doc.text or ""

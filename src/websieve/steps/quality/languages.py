@@ -30,6 +30,7 @@ __all__ = [
     "PerLanguageConfig",
     "config_for",
     "language_settings",
+    "resolve_language",
     "settings_notes",
     "table_languages",
 ]
@@ -100,33 +101,55 @@ def table_languages() -> frozenset[str]:
     return frozenset(_table())
 
 
-def language_settings(lang: str | None) -> LanguageSettings | None:
-    """The settings of ``lang`` (a lid.176 label; a regional tag such as ``fr-CA`` falls back to ``fr``),
-    ``None`` when the table has none."""
+def resolve_language(lang: str | None) -> str | None:
+    """The table's label for ``lang``: ``lang`` itself (a lid.176 label), its base language (``fr-CA``,
+    ``FR`` -> ``fr``), or the label whose FineWeb-2 config it names (``fra_Latn``, ``fra`` -> ``fr``);
+    ``None`` when the table has none. The filters split words in the language it resolves to, too."""
     if not lang:
         return None
     table = _table()
-    found = table.get(lang)
-    if found is None:
-        found = table.get(lang.replace("_", "-").split("-")[0].lower())
-    return found
+    if lang in table:
+        return lang
+    base = lang.replace("_", "-").split("-")[0].lower()
+    if base in table:
+        return base
+    return _by_config().get(lang) or _by_config().get(base)
 
 
-def config_for(config: C, lang: str | None) -> tuple[C, str | None]:
+@cache
+def _by_config() -> dict[str, str]:
+    """FineWeb-2 config names (``fra_Latn``) and their ISO 639-3 codes (``fra``) -> table labels."""
+    out: dict[str, str] = {}
+    for label, settings in sorted(_table().items()):
+        out.setdefault(settings.config, label)
+        out.setdefault(settings.config.split("_")[0], label)
+    return out
+
+
+def language_settings(lang: str | None) -> LanguageSettings | None:
+    """The settings of ``lang`` (see `resolve_language`), ``None`` when the table has none."""
+    label = resolve_language(lang)
+    return None if label is None else _table()[label]
+
+
+def config_for(config: C, lang: str | None) -> tuple[C, str | None, str | None]:
     """``config`` with the settings of ``lang`` put in when it asks for them (``by_language``) and the table
-    has them, and which settings those are (the FineWeb-2 config's name; ``"config"`` when the table has
-    none for ``lang``; ``None`` when ``config`` does not ask). Cached: one config per language."""
+    has them; which settings those are (the FineWeb-2 config's name; ``"config"`` when the table has none
+    for ``lang``; ``None`` when ``config`` does not ask); and the language to split words in (``lang``
+    resolved as the settings were; ``None``, English, when ``config`` does not ask). Cached: one config
+    per language."""
     if not config.by_language:
-        return config, None
+        return config, None, None
     return _config_for(config, lang)
 
 
 @lru_cache(maxsize=4096)
-def _config_for(config: C, lang: str | None) -> tuple[C, str]:
-    settings = language_settings(lang)
-    if settings is None:
-        return config, "config"
-    return config.with_language(settings), settings.config
+def _config_for(config: C, lang: str | None) -> tuple[C, str, str | None]:
+    label = resolve_language(lang)
+    if label is None:
+        return config, "config", lang
+    settings = _table()[label]
+    return config.with_language(settings), settings.config, label
 
 
 def settings_notes(settings: str, lang: str | None) -> dict[str, str]:

@@ -12,11 +12,12 @@ run time); each loader raises ``ImportError`` when its library is missing, and
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import string
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = ["LOADERS", "chunk_text_on_bytes"]
@@ -29,11 +30,25 @@ def _strip(tokens: Any) -> list[str]:
     return [token.strip() for token in tokens if token.strip()]
 
 
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """The library's logger ``name`` at WARNING while it loads, then as it was: jieba and khmer-nltk give
+    their loggers a stderr handler at DEBUG and log their dictionaries' loading (websieve configures no
+    logging: the level is put back)."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _jieba() -> Segmenter:
-    jieba = importlib.import_module("jieba")
-    jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr at DEBUG
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
+    jieba = importlib.import_module("jieba")  # sets its logger to DEBUG: quieted after
+    with _quiet("jieba"):
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
 
     def split(text: str) -> list[str]:
         return _strip(tokenizer.cut(text, cut_all=False))
@@ -120,9 +135,9 @@ def _kiwi() -> Segmenter:
 
 
 def _khmer() -> Segmenter:
-    tokenize = importlib.import_module("khmernltk")
-    # khmer-nltk gives its logger a stderr handler at DEBUG on import, and logs its model's loading
-    logging.getLogger("khmer-nltk").setLevel(logging.WARNING)
+    tokenize = importlib.import_module("khmernltk")  # sets its logger to DEBUG: quieted after
+    with _quiet("khmer-nltk"):
+        tokenize.word_tokenize("ភាសាខ្មែរ", return_tokens=True)  # loads its model, which it logs
 
     def split(text: str) -> list[str]:
         return _strip(tokenize.word_tokenize(text, return_tokens=True))

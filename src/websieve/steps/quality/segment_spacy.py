@@ -39,6 +39,12 @@ _WHITESPACE = re.compile(r"(\s+)")
 
 _MAX_CHUNKS = 200_000
 """Chunks whose tokens each language keeps; then forgotten all at once."""
+_CACHED_CHUNK_CHARS = 128
+"""Only chunks this short are kept (a page of 40 KB base64 blobs would otherwise fill gigabytes)."""
+_LONGEST_CHUNK = 2_000
+"""A longer chunk (a base64 blob, a run of one character; no word) is one token, not split: spaCy's affix
+loop strips one affix at a time, so its time grows with the square of the chunk's length (300,000 "="
+took 14 s). No decision of the parity benchmark changes."""
 
 
 @cache
@@ -261,14 +267,17 @@ class SpacyRules:
         return out
 
     def _chunk(self, chunk: str) -> _Entry:
+        if len(chunk) > _LONGEST_CHUNK:
+            return (chunk,), None, (chunk,)
         raw = tuple(self.raw_tokens(chunk))
         tokens = raw
         if not self._patterns.keys().isdisjoint(raw):
             tokens = tuple(self._apply_special(list(raw), [False] * len(raw)))
         entry = (tokens, self._before.get(raw[0]), raw)
-        if len(self._chunks) >= _MAX_CHUNKS:
-            self._chunks.clear()
-        self._chunks[chunk] = entry
+        if len(chunk) <= _CACHED_CHUNK_CHARS:
+            if len(self._chunks) >= _MAX_CHUNKS:
+                self._chunks.clear()
+            self._chunks[chunk] = entry
         return entry
 
     def _may_join(self, previous: tuple[str, ...], raw: tuple[str, ...]) -> bool:

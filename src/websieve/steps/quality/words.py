@@ -42,6 +42,7 @@ with datatrove's filters.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -100,9 +101,11 @@ def word_splitter(lang: str | None) -> WordSplitter:
     if key in LOADERS:
         library, load = LOADERS[key]
         try:
-            return WordSplitter(library, True, load())
+            return WordSplitter(library, True, _without_surrogates(load()))
         except ImportError:
             reason = f"{library} is not installed (pip install 'websieve[languages]')"
+        except Exception as exc:  # installed but broken (a missing dictionary or model): say why, once
+            reason = f"{library} failed to load ({type(exc).__name__}: {exc})"
     else:
         reason = f"datatrove's {kind}{f' {code}' if code else ''} is not available in websieve"
     _log.warning(
@@ -112,6 +115,18 @@ def word_splitter(lang: str | None) -> WordSplitter:
         reason,
     )
     return WordSplitter("fallback:xx+graphemes", False, _fallback)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(split: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """``split``, given text whose lone surrogates (which no UTF-8 library takes) are U+FFFD."""
+
+    def safe(text: str) -> list[str]:
+        return split(_SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text)
+
+    return safe
 
 
 _UNSPACED = regex.compile(
