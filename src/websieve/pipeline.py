@@ -56,6 +56,12 @@ class Pipeline:
                 "add extract.html to the steps"
             )
 
+    def external(self) -> dict[str, str]:
+        """What besides their configs decides the steps' output (`Step.external`), by step."""
+        return {
+            f"{step.step_id} {key}": value for step in self.steps for key, value in step.external().items()
+        }
+
     def setup(self) -> None:
         """Load every step's models and tables (once per process)."""
         if not self._ready:
@@ -72,8 +78,11 @@ class Pipeline:
         return stream
 
 
-def fingerprint(config: RunConfig, listing: Iterable[tuple[str, int]]) -> dict[str, str]:
-    """Hashes of what decides a run's output: its config, its input listing and the websieve version."""
+def fingerprint(
+    config: RunConfig, listing: Iterable[tuple[str, int]], external: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Hashes of what decides a run's output: its config, its input listing, the websieve version, and
+    what else its steps read (`Pipeline.external`)."""
 
     def digest(obj: object) -> str:
         return hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
@@ -82,5 +91,7 @@ def fingerprint(config: RunConfig, listing: Iterable[tuple[str, int]]) -> dict[s
     cfg.pop("description", None)
     cfg.pop("name", None)
     parts = {"config": digest(cfg), "inputs": digest(sorted(listing)), "version": __version__}
+    if external:
+        parts["external"] = digest(external)
     parts["run"] = digest(parts)
     return parts

@@ -110,11 +110,12 @@ def _check_run_dir(run_dir: Path, fp: dict[str, str], overwrite: bool) -> bool:
             elif target.exists():
                 target.unlink()
         return False
-    changed = [what for what in ("config", "inputs", "version") if old.get(what) != fp[what]]
+    changed = [what for what in ("config", "inputs", "version", "external") if old.get(what) != fp.get(what)]
     why = {
         "config": "the config (steps, options or --set values) differs",
         "inputs": "the input files differ (added, removed or changed size)",
         "version": f"it was made by websieve {old.get('version')}, this is {fp['version']}",
+        "external": "a list or an optional library its steps read changed (a rebuilt list, another version)",
     }
     reasons = "; ".join(why[c] for c in changed) or "its fingerprint differs"
     raise ResumeError(
@@ -343,7 +344,7 @@ def run(
     for kind in sorted(listing.kinds(), key=lambda k: k.value):
         pipe.check(fields_of(kind))
     global_steps = _global_steps(pipe)
-    fp = fingerprint(config, [(f.path, f.size) for f in listing.files])
+    fp = fingerprint(config, [(f.path, f.size) for f in listing.files], pipe.external())
     resuming = _check_run_dir(run_dir, fp, overwrite)
     if not resuming:
         _write_run_info(run_dir, config, listing, fp, inputs)

@@ -113,6 +113,12 @@ class Step(Generic[C]):
     def setup(self) -> None:
         """Load models and tables. Called once per worker before the first shard."""
 
+    def external(self) -> dict[str, str]:
+        """What besides its config decides this step's output (a compiled list's checksum, the versions of
+        optional libraries it uses): part of the run's fingerprint, so a run does not resume over a
+        changed list or library. Cheap: called before the run, without `setup`."""
+        return {}
+
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
         """Process one document: return it (changed or not) to pass it on, ``None`` once dropped."""
         raise NotImplementedError(f"{type(self).__name__} must implement apply() or process()")

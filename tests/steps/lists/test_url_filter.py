@@ -11,8 +11,9 @@ import pytest
 
 from conftest import JSONL_DIR, LISTS_DIR
 from websieve import Executor, load_preset, run
+from websieve.config import build_run_config
 from websieve.document import Document
-from websieve.errors import ConfigError, ListFileError
+from websieve.errors import ConfigError, ListFileError, ResumeError
 from websieve.steps.base import StepContext
 from websieve.steps.lists.sources import build_list, ut1_parts
 from websieve.steps.lists.suffixes import registered_domain
@@ -159,6 +160,7 @@ def test_a_missing_list_says_which_command_builds_it(
     source = str(JSONL_DIR / "noisy-dev-41-60.jsonl.gz")
     with pytest.raises(ListFileError, match="no compiled list"):
         run(load_preset("fineweb"), inputs=[source], output=tmp_path / "out", executor=Executor.INLINE)
+    assert not (tmp_path / "out" / "run.json").exists()  # stopped before it started
     words_only = load_preset("fineweb").with_overrides(["lists.url_filter.lists=[]"])
     assert (
         run(words_only, inputs=[source], output=tmp_path / "out2", executor=Executor.INLINE).stats["errors"]
@@ -168,6 +170,19 @@ def test_a_missing_list_says_which_command_builds_it(
     monkeypatch.setenv("WEBSIEVE_LISTS", str(lists_folder))
     summary = run(load_preset("fineweb"), inputs=[source], output=tmp_path / "out3", executor=Executor.INLINE)
     assert summary.stats["errors"] == 0 and summary.stats["kept"] > 0
+
+
+def test_a_run_does_not_resume_over_a_rebuilt_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lists = tmp_path / "lists"
+    build_list(ut1_parts(LISTS_DIR / "ut1", ["gambling"]), lists / "mine.wsbl")
+    monkeypatch.setenv("WEBSIEVE_LISTS", str(lists))
+    config = build_run_config({"steps": [{"lists.url_filter": {"lists": ["mine"]}}, "extract.html"]})
+    source = [str(JSONL_DIR / "noisy-dev-41-60.jsonl.gz")]
+    run(config, inputs=source, output=tmp_path / "out", executor=Executor.INLINE)
+    run(config, inputs=source, output=tmp_path / "out", executor=Executor.INLINE)  # the same: resumes
+    build_list(ut1_parts(LISTS_DIR / "ut1", ["gambling", "dating"]), lists / "mine.wsbl")
+    with pytest.raises(ResumeError, match="a list or an optional library its steps read changed"):
+        run(config, inputs=source, output=tmp_path / "out", executor=Executor.INLINE)
 
 
 @pytest.mark.parametrize(

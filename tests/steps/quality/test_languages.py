@@ -186,3 +186,12 @@ def test_lone_surrogates_do_not_break_the_segmenters(lang: str) -> None:
     from websieve.steps.quality.words import split_words
 
     assert "\ufffd" in split_words("abc \ud800 日本語 ภาษาไทย", lang=lang)
+
+
+def test_the_segmenters_versions_are_part_of_a_by_language_run_s_fingerprint() -> None:
+    from websieve.config import load_preset
+    from websieve.pipeline import Pipeline
+
+    external = Pipeline(load_preset("default")).external()
+    assert "jieba 0." in external["quality.gopher_quality@1 segmenters"]
+    assert GopherQuality().external() == {}  # English only: no optional library decides its words

@@ -41,6 +41,7 @@ __all__ = [
     "SUFFIX",
     "CompiledList",
     "Table",
+    "list_checksum",
     "lists_dir",
     "merge_lists",
     "read_list",
@@ -179,6 +180,22 @@ def _bad(path: Path, why: str) -> ListFileError:
     return ListFileError(
         f"{path}: {why}; rebuild it with `websieve lists build` (`websieve lists build --help` shows how)"
     )
+
+
+def list_checksum(path: Path) -> str:
+    """The checksum a list file's header records (``missing`` without the file, ``unreadable`` when its
+    header is not a list's): what a run's fingerprint keeps of it, read without mapping the file."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+            if len(head) < 16 or head[:8] != MAGIC:
+                return "unreadable"
+            header = orjson.loads(fh.read(int.from_bytes(head[8:16], "little")))
+        return str(header["checksum"])
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+        return "unreadable"
 
 
 def read_list(path: Path) -> CompiledList:

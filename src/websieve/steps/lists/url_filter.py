@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _package_version
 
 from websieve.config import StepConfig
 from websieve.document import Document, Signal
 from websieve.errors import ConfigError, ListFileError
 from websieve.steps.base import Step, StepContext
-from websieve.steps.lists.domain_list import merge_lists, read_list, resolve_list
+from websieve.steps.lists.domain_list import list_checksum, merge_lists, read_list, resolve_list
 from websieve.steps.lists.matcher import DomainMatch, Match, Matcher, make_matcher
 from websieve.steps.lists.url_words import WordLists
 
@@ -111,6 +113,16 @@ class UrlFilter(Step[UrlFilterConfig]):
     def setup(self) -> None:
         self._ready()
 
+    def external(self) -> dict[str, str]:
+        """Each list's checksum and, for ``match: datatrove``, the public suffix list's version. A list that
+        is missing or unreadable stops the run here, before it starts, with what to do."""
+        out = {f"list {name}": list_checksum(resolve_list(name)) for name in self.config.lists}
+        if any(value in ("missing", "unreadable") for value in out.values()):
+            self._ready()  # says which list and how to build it, before the run starts
+        if self.config.match is DomainMatch.DATATROVE:
+            out["publicsuffixlist"] = _version("publicsuffixlist")
+        return out
+
     def _ready(self) -> Matcher:
         if self._matcher is None:
             cfg = self.config
@@ -176,3 +188,10 @@ def _soft(
         signals[f"{rule.value}_matched"] = ",".join(found)
     if len(found) >= threshold:
         failed.append((rule, len(found), threshold))
+
+
+def _version(package: str) -> str:
+    try:
+        return _package_version(package)
+    except PackageNotFoundError:
+        return "missing"

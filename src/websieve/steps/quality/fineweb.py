@@ -22,7 +22,7 @@ from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
 from websieve.steps.quality.gopher_repetition import find_duplicates
-from websieve.steps.quality.languages import LanguageSettings, config_for, settings_notes
+from websieve.steps.quality.languages import LanguageSettings, config_for, language_inputs, settings_notes
 from websieve.steps.quality.terminal import TERMINAL_PUNCTUATION
 from websieve.steps.quality.words import split_words
 
@@ -72,6 +72,9 @@ class FineWebQuality(Step[FineWebQualityConfig]):
     step_id = "quality.fineweb@1"
     config_cls = FineWebQualityConfig
     requires = frozenset({Field.TEXT})
+
+    def external(self) -> dict[str, str]:
+        return language_inputs(self.config)
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
         cfg, settings, lang = config_for(self.config, doc.lang)  # by_language: the language's words too

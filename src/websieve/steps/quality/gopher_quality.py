@@ -30,7 +30,7 @@ from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
-from websieve.steps.quality.languages import LanguageSettings, config_for, settings_notes
+from websieve.steps.quality.languages import LanguageSettings, config_for, language_inputs, settings_notes
 from websieve.steps.quality.terminal import PUNCTUATION
 from websieve.steps.quality.words import split_words
 
@@ -99,6 +99,9 @@ class GopherQuality(Step[GopherQualityConfig]):
     step_id = "quality.gopher_quality@1"
     config_cls = GopherQualityConfig
     requires = frozenset({Field.TEXT})
+
+    def external(self) -> dict[str, str]:
+        return language_inputs(self.config)
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
         cfg, settings, lang = config_for(self.config, doc.lang)  # by_language: the language's words too

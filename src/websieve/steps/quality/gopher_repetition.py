@@ -28,7 +28,7 @@ from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import Step, StepContext
-from websieve.steps.quality.languages import LanguageSettings, config_for, settings_notes
+from websieve.steps.quality.languages import LanguageSettings, config_for, language_inputs, settings_notes
 from websieve.steps.quality.words import split_words
 
 try:
@@ -227,6 +227,9 @@ class GopherRepetition(Step[GopherRepetitionConfig]):
     step_id = "quality.gopher_repetition@1"
     config_cls = GopherRepetitionConfig
     requires = frozenset({Field.TEXT})
+
+    def external(self) -> dict[str, str]:
+        return language_inputs(self.config)
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
         cfg, settings, lang = config_for(self.config, doc.lang)  # by_language: the language's words too

@@ -29,6 +29,7 @@ __all__ = [
     "LanguageSettings",
     "PerLanguageConfig",
     "config_for",
+    "language_inputs",
     "language_settings",
     "resolve_language",
     "settings_notes",
@@ -161,3 +162,10 @@ def settings_notes(settings: str, lang: str | None) -> dict[str, str]:
     if splitter is None or splitter.exact:
         return {"settings": settings}
     return {"settings": settings, "splitter": splitter.name}
+
+
+def language_inputs(config: PerLanguageConfig) -> dict[str, str]:
+    """What a filter's ``external()`` adds with ``by_language``: the segmenters' versions."""
+    from websieve.steps.quality.words import segmenter_versions
+
+    return {"segmenters": segmenter_versions()} if config.by_language else {}

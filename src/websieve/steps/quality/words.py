@@ -53,7 +53,7 @@ from websieve.steps.quality.segment_indic import trivial_tokenize
 from websieve.steps.quality.segment_libs import LOADERS
 from websieve.steps.quality.segment_spacy import assignment, rules, spacy_languages
 
-__all__ = ["WordSplitter", "split_words", "word_splitter"]
+__all__ = ["WordSplitter", "segmenter_versions", "split_words", "word_splitter"]
 
 _log = logging.getLogger(__name__)
 
@@ -115,6 +115,22 @@ def word_splitter(lang: str | None) -> WordSplitter:
         reason,
     )
     return WordSplitter("fallback:xx+graphemes", False, _fallback)
+
+
+@cache
+def segmenter_versions() -> str:
+    """The installed versions of the optional segmenters (``missing`` for those that are not): the words of
+    their languages depend on them (part of a run's fingerprint)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "missing"
+
+    packages = sorted({library for library, _ in LOADERS.values()} | {"sudachidict-core"})
+    return ", ".join(f"{package} {installed(package)}" for package in packages)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
