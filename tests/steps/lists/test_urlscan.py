@@ -123,3 +123,18 @@ def test_the_extension_refuses_tables_that_do_not_fit() -> None:
     empty = (np.zeros(0, np.uint64), np.zeros(0, np.uint16), np.zeros(3, np.uint32))
     with pytest.raises(ValueError, match="do not fit"):
         CMatcher((keys, combos, index), empty, empty, np.ones(1, np.uint8), auto, (), 0, print)
+
+
+def test_no_whole_word_entry_holds_another_so_c_and_python_find_the_same() -> None:
+    """The C scan reports every whole-word match, overlapping ones too; the Python twin's regex does not.
+    They agree as long as no entry of a whole-word list holds another as a whole word (true of the
+    shipped lists; a list that breaks it must make the two agree first)."""
+    import re
+
+    from websieve.steps.lists.url_words import WordLists, WordRule
+
+    lists = WordLists.load(refinedweb=True)
+    words = [w for rule in (WordRule.RW_HARD, WordRule.RW_SOFT) for w in lists.rules[rule]]
+    for word in words:
+        inside = [other for other in words if other != word and re.search(rf"\b{re.escape(other)}\b", word)]
+        assert not inside, (word, inside)
