@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+from typing import Self
 
-from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
-from websieve.steps.base import Step, StepContext
+from websieve.steps.base import StepContext
 from websieve.steps.quality.gopher_repetition import find_duplicates
-from websieve.steps.quality.languages import LanguageSettings, config_for, language_inputs, settings_notes
+from websieve.steps.quality.languages import LanguageSettings, LanguageStep, LanguageStepConfig
 from websieve.steps.quality.terminal import TERMINAL_PUNCTUATION
 from websieve.steps.quality.words import split_words
 
@@ -30,7 +30,7 @@ __all__ = ["FineWebQuality", "FineWebQualityConfig", "FineWebRule"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class FineWebQualityConfig(StepConfig):
+class FineWebQualityConfig(LanguageStepConfig):
     line_punct_thr: float | None = 0.12
     """Least share of lines ending in terminal punctuation (``None``: off, as every threshold here)."""
     line_punct_exclude_zero: bool = False
@@ -42,13 +42,9 @@ class FineWebQualityConfig(StepConfig):
     """Most characters in duplicate lines, as a share of the characters outside line breaks."""
     new_line_ratio: float | None = 0.3
     """Most line breaks per word."""
-    by_language: bool = False
-    """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
-    ``line_punct_thr``, ``new_line_ratio``.
-    Pages in a language without settings keep these. Words are split the language's way too
-    (`websieve.steps.quality.words`)."""
 
-    def with_language(self, settings: LanguageSettings) -> FineWebQualityConfig:
+    def with_language(self, settings: LanguageSettings) -> Self:
+        """The language's ``line_punct_thr`` and ``new_line_ratio`` (FineWeb-2's)."""
         return replace(self, line_punct_thr=settings.line_punct_thr, new_line_ratio=settings.new_line_ratio)
 
     def __post_init__(self) -> None:
@@ -68,18 +64,13 @@ class FineWebRule(enum.Enum):
     LIST = "list_ratio"
 
 
-class FineWebQuality(Step[FineWebQualityConfig]):
+class FineWebQuality(LanguageStep[FineWebQualityConfig]):
     step_id = "quality.fineweb@1"
     config_cls = FineWebQualityConfig
     requires = frozenset({Field.TEXT})
 
-    def external(self) -> dict[str, str]:
-        return language_inputs(self.config)
-
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        cfg, settings, lang = config_for(self.config, doc.lang)  # by_language: the language's words too
-        if settings:
-            doc.annotate(self.step_id, **settings_notes(settings, lang))
+        cfg, lang = self.language_config(doc)
         text = doc.text or ""
         lines = [line for line in text.split("\n") if line.strip()]
         if not lines:

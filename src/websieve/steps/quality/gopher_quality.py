@@ -23,14 +23,14 @@ import itertools
 import math
 import operator
 from dataclasses import dataclass, replace
+from typing import Self
 
 import regex
 
-from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
-from websieve.steps.base import Step, StepContext
-from websieve.steps.quality.languages import LanguageSettings, config_for, language_inputs, settings_notes
+from websieve.steps.base import StepContext
+from websieve.steps.quality.languages import LanguageSettings, LanguageStep, LanguageStepConfig
 from websieve.steps.quality.terminal import PUNCTUATION
 from websieve.steps.quality.words import split_words
 
@@ -42,7 +42,7 @@ _LETTER = regex.compile(r"\p{L}").search
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class GopherQualityConfig(StepConfig):
+class GopherQualityConfig(LanguageStepConfig):
     min_doc_words: int | None = 50
     """``None`` turns a rule off, here and below."""
     max_doc_words: int | None = 100_000
@@ -56,13 +56,9 @@ class GopherQualityConfig(StepConfig):
     """Despite its (datatrove's) name: the least share of tokens that hold a letter."""
     min_stop_words: int | None = 2
     stop_words: tuple[str, ...] = STOP_WORDS
-    by_language: bool = False
-    """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
-    word-length bounds, ``max_non_alpha_words_ratio``, ``stop_words``.
-    Pages in a language without settings keep these. Words are split the language's way too
-    (`websieve.steps.quality.words`)."""
 
-    def with_language(self, settings: LanguageSettings) -> GopherQualityConfig:
+    def with_language(self, settings: LanguageSettings) -> Self:
+        """The language's word-length bounds, ``max_non_alpha_words_ratio`` and stop words (FineWeb-2's)."""
         return replace(
             self,
             min_avg_word_length=settings.min_avg_word_length,
@@ -95,18 +91,13 @@ class GopherRule(enum.Enum):
     STOP_WORDS = "gopher_enough_stop_words"
 
 
-class GopherQuality(Step[GopherQualityConfig]):
+class GopherQuality(LanguageStep[GopherQualityConfig]):
     step_id = "quality.gopher_quality@1"
     config_cls = GopherQualityConfig
     requires = frozenset({Field.TEXT})
 
-    def external(self) -> dict[str, str]:
-        return language_inputs(self.config)
-
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        cfg, settings, lang = config_for(self.config, doc.lang)  # by_language: the language's words too
-        if settings:
-            doc.annotate(self.step_id, **settings_notes(settings, lang))
+        cfg, lang = self.language_config(doc)
         text = doc.text or ""
         tokens = split_words(text, lang=lang)
         n_tokens = len(tokens) or 1  # an empty page fails on words first

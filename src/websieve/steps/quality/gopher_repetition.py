@@ -21,14 +21,14 @@ import enum
 import itertools
 import re
 from dataclasses import dataclass, field, replace
+from typing import Self
 
 import numpy as np
 
-from websieve.config import StepConfig
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
-from websieve.steps.base import Step, StepContext
-from websieve.steps.quality.languages import LanguageSettings, config_for, language_inputs, settings_notes
+from websieve.steps.base import StepContext
+from websieve.steps.quality.languages import LanguageSettings, LanguageStep, LanguageStepConfig
 from websieve.steps.quality.words import split_words
 
 try:
@@ -43,7 +43,7 @@ __all__ = ["GopherRepetition", "GopherRepetitionConfig", "NGrams", "RepetitionRu
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class GopherRepetitionConfig(StepConfig):
+class GopherRepetitionConfig(LanguageStepConfig):
     dup_line_frac: float | None = 0.3
     """Most duplicate lines, as a share of lines (``None``: off, as every threshold here)."""
     dup_para_frac: float | None = 0.3
@@ -57,13 +57,9 @@ class GopherRepetitionConfig(StepConfig):
         default=((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))
     )
     """(n, most characters in repeated n-grams of words)."""
-    by_language: bool = False
-    """Take FineWeb-2's settings for each page's language (``doc.lang``, `websieve.steps.quality.languages`):
-    ``dup_line_frac``, ``top_n_grams``, ``dup_n_grams``.
-    Pages in a language without settings keep these. Words are split the language's way too
-    (`websieve.steps.quality.words`)."""
 
-    def with_language(self, settings: LanguageSettings) -> GopherRepetitionConfig:
+    def with_language(self, settings: LanguageSettings) -> Self:
+        """The language's ``dup_line_frac``, ``top_n_grams`` and ``dup_n_grams`` (FineWeb-2's)."""
         return replace(
             self,
             dup_line_frac=settings.dup_line_frac,
@@ -223,18 +219,13 @@ class NGrams:
         return total
 
 
-class GopherRepetition(Step[GopherRepetitionConfig]):
+class GopherRepetition(LanguageStep[GopherRepetitionConfig]):
     step_id = "quality.gopher_repetition@1"
     config_cls = GopherRepetitionConfig
     requires = frozenset({Field.TEXT})
 
-    def external(self) -> dict[str, str]:
-        return language_inputs(self.config)
-
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        cfg, settings, lang = config_for(self.config, doc.lang)  # by_language: the language's words too
-        if settings:
-            doc.annotate(self.step_id, **settings_notes(settings, lang))
+        cfg, lang = self.language_config(doc)
         text = doc.text or ""
         if not text:
             return None if ctx.drop(doc, step=self.step_id, rule=RepetitionRule.EMPTY) else doc

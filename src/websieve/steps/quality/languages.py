@@ -19,15 +19,19 @@ True
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Self, TypeVar
+
+from websieve.config import StepConfig
+from websieve.document import Document
+from websieve.steps.base import Step
 
 __all__ = [
     "LanguageSettings",
-    "PerLanguageConfig",
+    "LanguageStep",
+    "LanguageStepConfig",
     "config_for",
     "language_inputs",
     "language_settings",
@@ -57,16 +61,36 @@ class LanguageSettings:
     stop_words: tuple[str, ...]
 
 
-class PerLanguageConfig(Hashable, Protocol):
-    """A filter config that can take a language's settings (frozen, so hashable)."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LanguageStepConfig(StepConfig):
+    """Options of a filter that can take each page's language's settings."""
 
-    @property
-    def by_language(self) -> bool: ...
+    by_language: bool = False
+    """Take FineWeb-2's settings for each page's language (``doc.lang``): the options `with_language` sets.
+    Pages in a language without settings keep these. Words are split the language's way too
+    (`websieve.steps.quality.words`)."""
 
-    def with_language(self, settings: LanguageSettings) -> Self: ...
+    def with_language(self, settings: LanguageSettings) -> Self:
+        """This config with ``settings`` put in (each filter says which of its options they set)."""
+        raise NotImplementedError
 
 
-C = TypeVar("C", bound=PerLanguageConfig)
+C = TypeVar("C", bound=LanguageStepConfig)
+
+
+class LanguageStep(Step[C]):
+    """A filter whose config is a `LanguageStepConfig`."""
+
+    def external(self) -> dict[str, str]:
+        return language_inputs(self.config)
+
+    def language_config(self, doc: Document) -> tuple[C, str | None]:
+        """The config for ``doc`` (its language's settings put in with ``by_language``) and the language
+        to split its words in (``None``: English); records which settings, and an inexact splitter."""
+        cfg, settings, lang = config_for(self.config, doc.lang)
+        if settings:
+            doc.annotate(self.step_id, **settings_notes(settings, lang))
+        return cfg, lang
 
 
 @cache
@@ -164,7 +188,7 @@ def settings_notes(settings: str, lang: str | None) -> dict[str, str]:
     return {"settings": settings, "splitter": splitter.name}
 
 
-def language_inputs(config: PerLanguageConfig) -> dict[str, str]:
+def language_inputs(config: LanguageStepConfig) -> dict[str, str]:
     """What a filter's ``external()`` adds with ``by_language``: the segmenters' versions."""
     from websieve.steps.quality.words import segmenter_versions
 
