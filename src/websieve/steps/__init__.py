@@ -23,6 +23,7 @@ STEP_TABLE: dict[str, str] = {
     "quality.fineweb": "websieve.steps.quality.fineweb:FineWebQuality",
     "lists.bad_words": "websieve.steps.lists.bad_words:BadWords",
     "lists.url_filter": "websieve.steps.lists.url_filter:UrlFilter",
+    "dedup.url": "websieve.steps.dedup.url:UrlDedup",
     "dedup.exact": "websieve.steps.dedup.exact:ExactDedup",
     "pii.redact": "websieve.steps.pii.redact:PiiRedact",
 }

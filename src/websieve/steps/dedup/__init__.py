@@ -1,1 +1,1 @@
-"""Deduplication steps (global: they need the whole run): exact texts; MinHash and URLs to come."""
+"""Deduplication steps (global: they need the whole run): URLs, exact texts; MinHash to come."""
