@@ -38,6 +38,16 @@ def read_output(run_dir: Path) -> list[dict[str, object]]:
     return rows
 
 
+def tree_bytes(run_dir: Path) -> dict[str, bytes]:
+    """Every file of a run's output, ledger and annotations, by path: runs compared byte for byte."""
+    return {
+        str(p.relative_to(run_dir)): p.read_bytes()
+        for sub in ("output", "ledger", "annotations")
+        for p in sorted((run_dir / sub).rglob("*"))
+        if p.is_file()
+    }
+
+
 def read_ledger(run_dir: Path) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for part in sorted((run_dir / "ledger").glob("part-*.parquet")):

@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from conftest import JSONL_DIR, PAGES_DIR, WARC_DIR, read_ledger, read_output
+from conftest import JSONL_DIR, PAGES_DIR, WARC_DIR, read_ledger, read_output, tree_bytes
 from websieve import Executor, load_preset, run
 from websieve.config import OutputFormat
 from websieve.errors import ConfigError, PipelineOrderError, ResumeError
@@ -50,26 +50,17 @@ def test_warc_fixture_counts(tmp_path: Path) -> None:
     assert stats["skipped_records"]["warc.request"] > 0
 
 
-def _tree_bytes(run_dir: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(run_dir)): p.read_bytes()
-        for sub in ("output", "ledger", "annotations")
-        for p in sorted((run_dir / sub).rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_output_and_ledger_are_byte_identical_across_executors(tmp_path: Path) -> None:
     cfg = load_preset("default").with_overrides(["read.files_per_shard=1"])
     inputs = [str(WARC_DIR / "resiliparse"), str(WARC_DIR / "dolma"), str(PAGES_DIR), str(JSONL_DIR)]
     reference = run(cfg, inputs=inputs, output=tmp_path / "inline", executor=Executor.INLINE)
     assert reference.shards_total >= 6
-    want = _tree_bytes(tmp_path / "inline")
+    want = tree_bytes(tmp_path / "inline")
     assert any(k.startswith("output/") for k in want) and any(k.startswith("ledger/") for k in want)
     for workers in (1, 2, 4):
         out = tmp_path / f"local{workers}"
         run(cfg, inputs=inputs, output=out, executor=Executor.LOCAL, workers=workers)
-        assert _tree_bytes(out) == want, f"local executor with {workers} workers differs"
+        assert tree_bytes(out) == want, f"local executor with {workers} workers differs"
 
 
 def test_rerun_skips_finished_shards_and_changed_config_is_refused(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 
-from conftest import JSONL_DIR, read_ledger, read_output
+from conftest import JSONL_DIR, read_ledger, read_output, tree_bytes
 from websieve import Executor, run
 from websieve.config import build_run_config
 from websieve.document import Document
@@ -32,15 +32,6 @@ def _corpus(folder: Path) -> Path:
     for name, rows in (("a.jsonl", a), ("b.jsonl", b), ("c.jsonl", c)):
         (folder / name).write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
     return folder
-
-
-def _tree(run_dir: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(run_dir)): p.read_bytes()
-        for sub in ("output", "ledger", "annotations")
-        for p in sorted((run_dir / sub).rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_one_survivor_per_text_with_the_id_it_duplicates(tmp_path: Path) -> None:
@@ -70,11 +61,11 @@ def test_the_same_output_whatever_the_workers(tmp_path: Path) -> None:
         {"steps": [{"extract.html": {"min_chars": None}}, "dedup.exact"], "read": {"files_per_shard": 1}}
     )
     run(config, inputs=[str(corpus)], output=tmp_path / "inline", executor=Executor.INLINE)
-    want = _tree(tmp_path / "inline")
+    want = tree_bytes(tmp_path / "inline")
     for workers in (1, 2):
         out = tmp_path / f"local{workers}"
         run(config, inputs=[str(corpus)], output=out, executor=Executor.LOCAL, workers=workers)
-        assert _tree(out) == want
+        assert tree_bytes(out) == want
     few = build_run_config(
         {
             "steps": [{"extract.html": {"min_chars": None}}, {"dedup.exact": {"partitions": 1}}],
