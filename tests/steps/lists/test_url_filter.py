@@ -18,7 +18,7 @@ from websieve.steps.base import StepContext
 from websieve.steps.lists.sources import build_list, ut1_parts
 from websieve.steps.lists.suffixes import registered_domain
 from websieve.steps.lists.url_filter import DATATROVE_REASONS, DomainMatch, UrlFilter, UrlFilterConfig
-from websieve.steps.lists.urls import path_prefix_keys, path_prefixes, prefix_text, url_key, url_parts
+from websieve.steps.lists.urls import path_prefix_keys, prefix_text, url_key, url_parts
 
 ROWS = [json.loads(line) for line in (LISTS_DIR / "decisions.jsonl").open(encoding="utf-8")]
 # datatrove's reasons -> our rules (datatrove names a match of the whole host "subdomain")
@@ -190,7 +190,9 @@ def test_a_run_does_not_resume_over_a_rebuilt_list(tmp_path: Path, monkeypatch: 
     [("example.org/a/b/c", 11), ("é.com/ä/ö/ü.html", 5), ("example.org", 11), ("x.com/" + "a/" * 50, 5)],
 )
 def test_path_prefix_keys_are_the_keys_of_the_path_prefixes(text: str, host_len: int) -> None:
-    expected = [(prefix, url_key(prefix)) for prefix in path_prefixes(text, host_len)]
+    # the prefixes as plainly written: the host, then up to each "/", then the whole
+    prefixes = [text[:j] for j in range(host_len, len(text)) if text[j] == "/"] + [text]
+    expected = [(prefix, url_key(prefix)) for prefix in prefixes]
     assert [(prefix_text(text, n), key) for n, key in path_prefix_keys(text, host_len)] == expected
 
 

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _package_version
 
 from websieve.config import StepConfig
 from websieve.document import Document, Signal
@@ -40,6 +38,7 @@ from websieve.errors import ConfigError, ListFileError
 from websieve.steps.base import Step, StepContext
 from websieve.steps.lists.domain_list import list_checksum, merge_lists, read_list, resolve_list
 from websieve.steps.lists.matcher import DomainMatch, Match, Matcher, make_matcher
+from websieve.steps.lists.suffixes import psl_version
 from websieve.steps.lists.url_words import WordLists
 
 __all__ = ["DATATROVE_REASONS", "DomainMatch", "UrlFilter", "UrlFilterConfig", "UrlRule"]
@@ -120,7 +119,7 @@ class UrlFilter(Step[UrlFilterConfig]):
         if any(value in ("missing", "unreadable") for value in out.values()):
             self._ready()  # says which list and how to build it, before the run starts
         if self.config.match is DomainMatch.DATATROVE:
-            out["publicsuffixlist"] = _version("publicsuffixlist")
+            out["publicsuffixlist"] = psl_version()
         return out
 
     def _ready(self) -> Matcher:
@@ -188,10 +187,3 @@ def _soft(
         signals[f"{rule.value}_matched"] = ",".join(found)
     if len(found) >= threshold:
         failed.append((rule, len(found), threshold))
-
-
-def _version(package: str) -> str:
-    try:
-        return _package_version(package)
-    except PackageNotFoundError:
-        return "missing"

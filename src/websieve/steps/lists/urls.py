@@ -31,7 +31,6 @@ __all__ = [
     "fnv",
     "mix",
     "path_prefix_keys",
-    "path_prefixes",
     "prefix_text",
     "span_keys",
     "suffix_keys",
@@ -142,14 +141,9 @@ def url_list_text(parts: UrlParts) -> str:
     return (host + parts.path).rstrip("/") if host else ""
 
 
-def path_prefixes(text: str, host_len: int) -> list[str]:
-    """The prefixes of a `url_list_text` a URL-list entry may equal: the host, then up to each ``/``."""
-    out = [text[:j] for j in range(host_len, len(text)) if text[j] == "/"]
-    return [*out, text] if text else out
-
-
 def path_prefix_keys(text: str, host_len: int) -> Iterator[tuple[int, int]]:
-    """The `path_prefixes` of ``text`` as (its length in UTF-8 bytes, its `url_key`), shortest first, from
+    """The prefixes of a `url_list_text` a URL-list entry may equal (the host, then up to each ``/``, then
+    the whole), as (its length in UTF-8 bytes, its `url_key`), shortest first, from
     one running hash (the prefixes of a long URL share their bytes: hashing each anew, or even cutting
     each out, would take the square of its length). `prefix_text` gives a prefix back."""
     data = text.encode("utf-8", "surrogatepass")
