@@ -56,6 +56,11 @@ class Meta:
     http_status: int | None = None
     content_type: str | None = None
     charset: str | None = None
+    cluster_size: int | None = None
+    """How many documents the run's deduplication found in this document's cluster, itself included
+    (its copies, recrawls and near copies that were dropped for it); ``None``: not deduplicated.
+    FineWeb-2 up-samples by it. With several dedup steps, a later step's cluster adds up the sizes of the
+    clusters it merges."""
     source: dict[str, Any] = field(default_factory=dict)
 
 

@@ -233,6 +233,48 @@ def _global_steps(pipe: Pipeline) -> list[tuple[int, GlobalStep[Any]]]:
     return found
 
 
+def _run_phase(
+    step: GlobalStep[Any],
+    phase: str,
+    *,
+    state: StageState,
+    run_dir: Path,
+    config: RunConfig,
+    index: int,
+    names: tuple[str, ...],
+    scheduler: _Scheduler,
+    on_phase: Callable[[str, int, int], None] | None,
+    on_phase_task: Callable[[], None] | None,
+) -> dict[str, int]:
+    """Run every partition of one phase of a global step (or read its counts back from its marker)."""
+    from websieve.executors.stage import ReduceTask, write_marker
+
+    marker = state.phase_marker(phase)
+    if marker.exists():
+        counts: dict[str, int] = orjson.loads(marker.read_bytes())
+        return counts
+    tasks = [
+        ReduceTask(
+            run_dir=str(run_dir), config=config, step_index=index, partition=k, shards=names, phase=phase
+        )
+        for k in range(step.partitions)
+    ]
+    if on_phase is not None:
+        on_phase(f"{phase} {step.step_id}", len(tasks), 0)
+    results = []
+    for result in scheduler.run(tasks):
+        results.append(result)
+        if on_phase_task is not None:
+            on_phase_task()
+    totals: dict[str, int] = {}
+    for result in sorted(results, key=lambda r: r.partition):
+        for key, n in result.counts.items():
+            totals[key] = totals.get(key, 0) + n
+    totals = dict(sorted(totals.items()))
+    write_marker(marker, orjson.dumps(totals, option=orjson.OPT_INDENT_2))
+    return totals
+
+
 def _run_global_stages(
     pipe: Pipeline,
     *,
@@ -249,7 +291,7 @@ def _run_global_stages(
     A later global step's map runs the earlier ones in apply mode, so they are finished first. With
     ``needed`` false (every shard of the main pass is finished) nothing runs; the markers are reported.
     """
-    from websieve.executors.stage import MapTask, ReduceTask, write_marker
+    from websieve.executors.stage import MapTask, write_marker
 
     info: dict[str, Any] = {}
     for index, step in _global_steps(pipe):
@@ -276,23 +318,24 @@ def _run_global_stages(
                 if on_phase_task is not None:
                     on_phase_task()
             names = tuple(shard.name for shard in shards)
-            tasks = [
-                ReduceTask(
-                    run_dir=str(run_dir), config=pipe.config, step_index=index, partition=k, shards=names
-                )
-                for k in range(step.partitions)
-            ]
             totals: dict[str, int] = {}
-            if on_phase is not None:
-                on_phase(f"reduce {step.step_id}", len(tasks), 0)
-            results = []
-            for result in scheduler.run(tasks):
-                results.append(result)
-                if on_phase_task is not None:
-                    on_phase_task()
-            for result in sorted(results, key=lambda r: r.partition):
-                for key, n in result.counts.items():
+            phase: str | None = "reduce"
+            while phase is not None:
+                counts = _run_phase(
+                    step,
+                    phase,
+                    state=state,
+                    run_dir=run_dir,
+                    config=pipe.config,
+                    index=index,
+                    names=names,
+                    scheduler=scheduler,
+                    on_phase=on_phase,
+                    on_phase_task=on_phase_task,
+                )
+                for key, n in counts.items():
                     totals[key] = totals.get(key, 0) + n
+                phase = step.next_phase(phase, counts)
             marker = {
                 "partitions": step.partitions,
                 "shards": len(names),

@@ -122,19 +122,24 @@ class MapTask:
 
 @dataclass(frozen=True, slots=True)
 class ReduceTask:
-    """The reduce of one partition of a global step; needs only the step's config, not its models."""
+    """One partition of a global step's reduce, or of a later phase (`GlobalStep.next_phase`); needs only
+    the step's config, not its models."""
 
     run_dir: str
     config: RunConfig
     step_index: int
     partition: int
     shards: tuple[str, ...]
+    phase: str = "reduce"
 
     def run(self, progress: ProgressFn | None) -> ReduceResult:
         started = time.perf_counter()
         step = _global_step(self.config, self.step_index)
         state = StageState(Path(self.run_dir), step.stage)
-        counts = step.reduce_partition(state, self.partition, self.shards)
+        if self.phase == "reduce":
+            counts = step.reduce_partition(state, self.partition, self.shards)
+        else:
+            counts = step.run_phase(self.phase, state, self.partition, self.shards)
         return ReduceResult(
             partition=self.partition, counts=counts, seconds=round(time.perf_counter() - started, 6)
         )

@@ -8,7 +8,10 @@ A global step runs in three phases, driven by `websieve.runs.run`:
    ``partitions`` by key, then a completion marker ``map/<shard>.done``.
 2. **reduce**, per partition: `GlobalStep.reduce_partition` reads that partition of every shard, decides,
    and writes the decisions (the whole partition's, and a slice per shard), then ``reduce.done``.
-   Memory is bounded by one partition, not by the corpus.
+   Memory is bounded by one partition, not by the corpus. A step that needs more rounds after it (the
+   connected components of `websieve.steps.dedup.minhash`) names them with `GlobalStep.next_phase`:
+   each further phase again runs one task per partition (`GlobalStep.run_phase`), all of one phase
+   before any of the next, and leaves ``phase-<name>.done``; ``reduce.done`` follows the last.
 3. **apply**, per shard, in the normal pass: `GlobalStep.process` loads the shard's decisions
    (`GlobalStep.load_decisions`) and runs `Step.apply` on each document as any streaming step does.
 
@@ -101,6 +104,22 @@ class StageState:
     def reduce_marker(self) -> Path:
         return self.root / "reduce.done"
 
+    def phase_marker(self, phase: str) -> Path:
+        """The marker of one finished phase (its summed counts), for resuming mid-way."""
+        return self.root / f"phase-{phase}.done"
+
+    def phase_file(self, phase: str, source: int, partition: int) -> Path:
+        """What the task of partition ``source`` in ``phase`` wrote for ``partition`` of the next phase."""
+        return self.root / phase / f"p{source}-to-p{partition}.parquet"
+
+    def phase_files(self, phase: str, partition: int) -> list[Path]:
+        """Every file written in ``phase`` for ``partition``, in source order."""
+        folder = self.root / phase
+        if not folder.is_dir():
+            return []
+        found = folder.glob(f"p*-to-p{partition}.parquet")
+        return sorted(found, key=lambda path: int(path.name[1 : path.name.index("-")]))
+
 
 class GlobalStep(Step[C]):
     """Base of the steps that need the whole corpus (see the module docstring for the phases).
@@ -123,6 +142,18 @@ class GlobalStep(Step[C]):
     def reduce_partition(self, state: StageState, partition: int, shards: Sequence[str]) -> dict[str, int]:
         """Read ``partition`` of every shard's map output and write its decisions; returns counts."""
         raise NotImplementedError
+
+    def next_phase(self, phase: str, counts: dict[str, int]) -> str | None:
+        """The phase to run once every partition of ``phase`` is done (``counts``: its tasks' counts
+        summed), or ``None`` when the decisions are written. The first phase is ``"reduce"``
+        (`reduce_partition`); a step with one phase keeps this default."""
+        return None
+
+    def run_phase(
+        self, phase: str, state: StageState, partition: int, shards: Sequence[str]
+    ) -> dict[str, int]:
+        """Run one partition of a phase named by `next_phase`; returns counts (summed over partitions)."""
+        raise NotImplementedError(f"{type(self).__name__} has no phase {phase!r}")
 
     def load_decisions(self, state: StageState, shard: str) -> None:
         """Load the decisions concerning ``shard`` (called once per shard, before its documents)."""

@@ -1,12 +1,15 @@
 """Keep one document per group of equal keys over a run: the machinery `dedup.exact` and `dedup.url` share.
 
 A `GroupDedup` is a global step (`websieve.steps.global_stage`): the map writes (key, text length, crawl
-date, id) per shard, split into ``partitions`` by key; a reduce task groups one partition's rows by key
+date, id, weight) per shard, split into ``partitions`` by key; a reduce task groups one partition's rows by key
 and picks each group's survivor by a fixed rule (the longest text, then the latest crawl, then the
 smallest id; or the latest crawl first), whatever the shards, workers or partitions; the apply phase of
-a shard loads the decisions about its own documents and drops the others to the ledger with the
-survivor's id. A reduce task holds one partition's rows as Python tuples (some 150 bytes a document plus
-its id; raise ``partitions`` for large runs).
+a shard loads the decisions about its own documents, records each group's size in ``meta.cluster_size``
+(the weights summed: a document an earlier dedup step kept counts with its own cluster size) and drops
+the others to the ledger with the survivor's id. A reduce task holds one partition's rows (28 bytes a
+document in numpy columns, plus its id and crawl date as Python strings; raise ``partitions`` for large
+runs). The survivor rule (`decide_groups`) and the per-shard decision files (`write_decisions`) are
+shared with `websieve.steps.dedup.minhash`, whose groups are clusters.
 """
 
 from __future__ import annotations
@@ -18,24 +21,26 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from websieve.document import Document
 from websieve.steps.base import StepContext
 from websieve.steps.global_stage import GlobalStep, GlobalStepConfig, StageState, write_table_atomic
 
-__all__ = ["DedupRule", "GroupDedup"]
+__all__ = ["DedupRule", "GroupDedup", "decide_groups", "read_columns", "write_decisions"]
 
 
 class DedupRule(enum.Enum):
     EXACT = "exact_duplicate"
     URL = "url_duplicate"
+    NEAR = "near_duplicate"
 
 
 C = TypeVar("C", bound=GlobalStepConfig)
 
 
 @dataclass(frozen=True, slots=True)
-class _Decision:
+class Decision:
     survivor: str
     """The id of the group's survivor; ``""`` for the survivor itself."""
     size: int
@@ -51,17 +56,18 @@ class GroupDedup(GlobalStep[C]):
 
     rule: ClassVar[enum.Enum]
     newest_first: ClassVar[bool] = False
-    _decisions: dict[str, _Decision] | None = None
+    _decisions: dict[str, Decision] | None = None
 
     def key(self, doc: Document) -> int | None:
         raise NotImplementedError
 
     def map_shard(self, docs: Iterator[Document], state: StageState, shard: str) -> dict[str, int]:
-        """Write (key u64, length i64, crawl str, id str) per partition (``key % partitions``)."""
+        """Write (key u64, length i64, crawl str, id str, weight u32) per partition (``key % partitions``)."""
         keys: list[int] = []
         lengths: list[int] = []
         crawls: list[str] = []
         ids: list[str] = []
+        weights: list[int] = []
         for doc in docs:
             key = self.key(doc)
             if key is None:
@@ -70,17 +76,21 @@ class GroupDedup(GlobalStep[C]):
             lengths.append(len(doc.text or ""))
             crawls.append(doc.meta.crawl_date or "")
             ids.append(doc.id)
+            weights.append(doc.meta.cluster_size or 1)
         key_array = np.array(keys, dtype=np.uint64)
-        length = np.array(lengths, dtype=np.int64)
-        crawl = np.array(crawls, dtype=object)
-        ident = np.array(ids, dtype=object)
+        columns = {
+            "key": key_array,
+            "length": np.array(lengths, dtype=np.int64),
+            "crawl": np.array(crawls, dtype=object),
+            "id": np.array(ids, dtype=object),
+            "weight": np.array(weights, dtype=np.uint32),
+        }
         part = key_array % np.uint64(self.partitions)
         for k in range(self.partitions):
             rows = part == k
             if rows.any():
                 write_table_atomic(
-                    {"key": key_array[rows], "length": length[rows], "crawl": crawl[rows], "id": ident[rows]},
-                    state.map_file(shard, k),
+                    {name: column[rows] for name, column in columns.items()}, state.map_file(shard, k)
                 )
         return {"documents": len(ids)}
 
@@ -90,53 +100,50 @@ class GroupDedup(GlobalStep[C]):
         Writes, per shard, the decisions about its documents in such groups (``decisions/<shard>-p<k>``:
         id, survivor id or ``""``, group size).
         """
-        rows: list[tuple[int, int, str, str, int]] = []  # key, length, crawl, id, shard index
+        parts = []
         for index, shard in enumerate(shards):
             path = state.map_file(shard, partition)
             if path.exists():
-                key, length, crawl, ident = _read(path, ("key", "length", "crawl", "id"))
-                rows.extend(zip(key.tolist(), length.tolist(), crawl, ident, [index] * len(key), strict=True))
-        rows.sort(key=lambda row: row[0])
-        rank = (lambda row: (row[2], row[1])) if self.newest_first else (lambda row: (row[1], row[2]))
-        decided: dict[int, tuple[list[str], list[str], list[int]]] = {}
-        groups = dropped = 0
-        start = 0
-        while start < len(rows):
-            end = start
-            while end < len(rows) and rows[end][0] == rows[start][0]:
-                end += 1
-            if end - start > 1:
-                members = sorted(rows[start:end], key=lambda row: row[3])  # smallest id first among equals
-                members.sort(key=rank, reverse=True)  # a stable sort: equals keep the id order
-                survivor = members[0][3]
-                groups += 1
-                dropped += len(members) - 1
-                for place, (_, _, _, ident, shard_index) in enumerate(members):
-                    out = decided.setdefault(shard_index, ([], [], []))
-                    out[0].append(ident)
-                    out[1].append("" if place == 0 else survivor)
-                    out[2].append(len(members))
-            start = end
-        for shard_index, (ids, survivors, sizes) in sorted(decided.items()):
-            order = sorted(range(len(ids)), key=ids.__getitem__)
-            write_table_atomic(
-                {
-                    "id": np.array([ids[i] for i in order], dtype=object),
-                    "survivor": np.array([survivors[i] for i in order], dtype=object),
-                    "size": np.array([sizes[i] for i in order], dtype=np.uint32),
-                },
-                state.shard_decisions_file(shards[shard_index], partition),
-            )
-        return {"documents": len(rows), "groups": groups, "dropped": dropped}
+                key, length, crawl, ident, weight = read_columns(
+                    path, ("key", "length", "crawl", "id", "weight")
+                )
+                parts.append((key, length, crawl, ident, weight, np.full(len(key), index, dtype=np.int64)))
+        if not parts:
+            return {"documents": 0, "groups": 0, "dropped": 0}
+        key = np.concatenate([p[0] for p in parts])
+        length = np.concatenate([p[1] for p in parts])
+        crawl = [c for p in parts for c in p[2]]
+        ident = [i for p in parts for i in p[3]]
+        weight = np.concatenate([p[4] for p in parts])
+        shard_of = np.concatenate([p[5] for p in parts])
+        # keys that occur more than once
+        order = np.argsort(key, kind="stable")
+        sorted_keys = key[order]
+        repeated = np.zeros(len(key), dtype=bool)
+        same = sorted_keys[1:] == sorted_keys[:-1]
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        rows = np.sort(order[repeated])
+        groups = decide_groups(
+            key[rows],
+            length=length[rows],
+            crawl=[crawl[i] for i in rows],
+            ids=[ident[i] for i in rows],
+            weight=weight[rows],
+            newest_first=self.newest_first,
+        )
+        write_decisions(state, partition, shards, shard_of[rows], [ident[i] for i in rows], *groups)
+        dropped = int(sum(1 for survivor in groups[0] if survivor))
+        return {"documents": len(key), "groups": len(set(key[rows].tolist())), "dropped": dropped}
 
     def load_decisions(self, state: StageState, shard: str) -> None:
-        decisions: dict[str, _Decision] = {}
+        decisions: dict[str, Decision] = {}
         for k in range(self.partitions):
             path = state.shard_decisions_file(shard, k)
             if path.exists():
-                ids, survivors, sizes = _read(path, ("id", "survivor", "size"))
+                ids, survivors, sizes = read_columns(path, ("id", "survivor", "size"))
                 for ident, survivor, size in zip(ids, survivors, sizes.tolist(), strict=True):
-                    decisions[ident] = _Decision(survivor, size)
+                    decisions[ident] = Decision(survivor, size)
         self._decisions = decisions
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
@@ -144,6 +151,7 @@ class GroupDedup(GlobalStep[C]):
         if decision is None:
             return doc
         doc.annotate(self.step_id, cluster_size=decision.size)
+        doc.meta.cluster_size = decision.size
         if not decision.survivor:
             return doc
         doc.annotate(self.step_id, duplicate_of=decision.survivor)
@@ -151,7 +159,70 @@ class GroupDedup(GlobalStep[C]):
         return None if dropped else doc
 
 
-def _read(path: Path, names: Sequence[str]) -> list[Any]:
+def decide_groups(
+    group: npt.NDArray[np.uint64],
+    *,
+    length: npt.NDArray[np.int64],
+    crawl: Sequence[str],
+    ids: Sequence[str],
+    weight: npt.NDArray[np.uint32],
+    newest_first: bool = False,
+) -> tuple[list[str], list[int]]:
+    """The survivor of each row's group (``""`` for the survivor itself) and the group's size (its weights
+    summed), by the rule: the longest text, then the latest crawl (both swapped with ``newest_first``),
+    then the smallest id.
+
+    >>> decide_groups(np.array([7, 7, 9, 9], np.uint64), length=np.array([5, 8, 3, 3]),
+    ...               crawl=["", "", "2024", "2025"], ids=["a", "b", "c", "d"],
+    ...               weight=np.array([1, 2, 1, 1], np.uint32))
+    (['b', '', 'd', ''], [3, 3, 2, 2])
+    """
+    n = len(group)
+    if n == 0:
+        return [], []
+    crawl_rank = np.unique(np.array(crawl, dtype=object), return_inverse=True)[1].astype(np.int64)
+    id_rank = np.unique(np.array(ids, dtype=object), return_inverse=True)[1].astype(np.int64)
+    first, second = (-crawl_rank, -length) if newest_first else (-length, -crawl_rank)
+    order = np.lexsort((id_rank, second, first, group))
+    g = group[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = g[1:] != g[:-1]
+    starts = np.flatnonzero(new)
+    run = np.cumsum(new) - 1
+    size = np.add.reduceat(weight[order].astype(np.int64), starts)[run]
+    head = order[starts][run]
+    survivor = [""] * n
+    sizes = [0] * n
+    for row, winner, total in zip(order.tolist(), head.tolist(), size.tolist(), strict=True):
+        survivor[row] = "" if row == winner else ids[winner]
+        sizes[row] = total
+    return survivor, sizes
+
+
+def write_decisions(
+    state: StageState,
+    partition: int,
+    shards: Sequence[str],
+    shard_of: npt.NDArray[np.int64],
+    ids: Sequence[str],
+    survivors: Sequence[str],
+    sizes: Sequence[int],
+) -> None:
+    """Write the decisions of one partition, one file per shard (sorted by id): what `load_decisions`
+    reads back in the shard's apply phase."""
+    for index in sorted(set(shard_of.tolist())):
+        rows = sorted(np.flatnonzero(shard_of == index).tolist(), key=ids.__getitem__)
+        write_table_atomic(
+            {
+                "id": np.array([ids[i] for i in rows], dtype=object),
+                "survivor": np.array([survivors[i] for i in rows], dtype=object),
+                "size": np.array([sizes[i] for i in rows], dtype=np.uint32),
+            },
+            state.shard_decisions_file(shards[index], partition),
+        )
+
+
+def read_columns(path: Path, names: Sequence[str]) -> list[Any]:
     """Columns of a Parquet file: numpy arrays for numbers, lists of str for strings."""
     import pyarrow as pa
     import pyarrow.parquet as pq

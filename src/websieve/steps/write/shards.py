@@ -52,6 +52,7 @@ def document_row(doc: Document) -> dict[str, Any]:
             "http_status": m.http_status,
             "content_type": m.content_type,
             "charset": m.charset,
+            "cluster_size": m.cluster_size,
             "source": orjson.dumps(m.source, option=orjson.OPT_SORT_KEYS, default=str).decode()
             if m.source
             else None,
@@ -60,10 +61,12 @@ def document_row(doc: Document) -> dict[str, Any]:
 
 
 def jsonl_row(doc: Document) -> dict[str, Any]:
-    """`document_row` with ``""`` for unknown strings and the HTTP status as a string (no nulls)."""
+    """`document_row` with ``""`` for unknown strings, the HTTP status as a string and ``0`` for an unknown
+    cluster size (no nulls)."""
     row = document_row(doc)
     meta = row["meta"]
     meta["http_status"] = "" if meta["http_status"] is None else str(meta["http_status"])
+    meta["cluster_size"] = meta["cluster_size"] or 0
     for key, value in meta.items():
         if value is None:
             meta[key] = ""
@@ -96,6 +99,7 @@ def _output_schema() -> Any:
             ("http_status", pa.int32()),
             ("content_type", pa.string()),
             ("charset", pa.string()),
+            ("cluster_size", pa.int64()),
             ("source", pa.string()),
         ]
     )
