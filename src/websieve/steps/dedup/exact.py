@@ -8,9 +8,9 @@ text as written, then the latest ``meta.crawl_date``, then the smallest id. The 
 many documents its group had (``cluster_size``, FineWeb-2's re-weighting signal).
 
 It is a global step (`websieve.steps.global_stage`): the map writes (text hash, length, crawl date, id)
-per shard, split into ``partitions`` by hash; a reduce task holds one partition's rows (28 bytes a document in
-numpy columns, plus its id and crawl date as Python strings; raise ``partitions`` for large runs); the apply phase of a shard
-loads only the decisions about its own documents.
+per shard, split into ``partitions`` by hash; a reduce task holds one partition's rows (28 bytes a
+document in numpy columns, plus its id and crawl date as Python strings; raise ``partitions`` for large
+runs); the apply phase of a shard loads only the decisions about its own documents.
 Outside a run folder (`websieve.clean`) nothing is dropped.
 
 >>> text_key("Hello,   World!\\n") == text_key("hello, world!")

@@ -1,8 +1,8 @@
 """Keep one document per group of equal keys over a run: the machinery `dedup.exact` and `dedup.url` share.
 
-A `GroupDedup` is a global step (`websieve.steps.global_stage`): the map writes (key, text length, crawl
-date, id, weight) per shard, split into ``partitions`` by key; a reduce task groups one partition's rows by key
-and picks each group's survivor by a fixed rule (the longest text, then the latest crawl, then the
+A `GroupDedup` is a global step (`websieve.steps.global_stage`): the map writes (key, text length,
+crawl date, id, weight) per shard, split into ``partitions`` by key; a reduce task groups one partition's
+rows by key and picks each group's survivor by a fixed rule (the longest text, then the latest crawl, then the
 smallest id; or the latest crawl first), whatever the shards, workers or partitions; the apply phase of
 a shard loads the decisions about its own documents, records each group's size in ``meta.cluster_size``
 (the weights summed: a document an earlier dedup step kept counts with its own cluster size) and drops
