@@ -8,7 +8,7 @@ DEMO_INPUTS := samples/seed samples/html samples/warc
 .PHONY: install run test lint typecheck bench model clean-runs peer-datatrove
 
 $(STAMP): pyproject.toml setup.py src/websieve/steps/clean/_linescan.c src/websieve/steps/extract/_regions.c \
-		src/websieve/steps/lists/_urlscan.c src/websieve/steps/quality/_ngrams.c
+		src/websieve/steps/lists/_urlscan.c src/websieve/steps/quality/_ngrams.c src/websieve/steps/dedup/_minhash.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

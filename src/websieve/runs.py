@@ -245,14 +245,18 @@ def _run_phase(
     scheduler: _Scheduler,
     on_phase: Callable[[str, int, int], None] | None,
     on_phase_task: Callable[[], None] | None,
+    rerun: bool,
 ) -> dict[str, int]:
-    """Run every partition of one phase of a global step (or read its counts back from its marker)."""
+    """Run every partition of one phase of a global step, or, unless ``rerun``, read its counts back from
+    its marker. What an interrupted attempt left in the phase's folder is removed first."""
     from websieve.executors.stage import ReduceTask, write_marker
 
     marker = state.phase_marker(phase)
-    if marker.exists():
+    if marker.exists() and not rerun:
         counts: dict[str, int] = orjson.loads(marker.read_bytes())
         return counts
+    marker.unlink(missing_ok=True)
+    shutil.rmtree(state.root / phase, ignore_errors=True)
     tasks = [
         ReduceTask(
             run_dir=str(run_dir), config=config, step_index=index, partition=k, shards=names, phase=phase
@@ -320,7 +324,9 @@ def _run_global_stages(
             names = tuple(shard.name for shard in shards)
             totals: dict[str, int] = {}
             phase: str | None = "reduce"
+            rerun = bool(pending)  # a new map invalidates every phase; a phase run again, the ones after it
             while phase is not None:
+                rerun = rerun or not state.phase_marker(phase).exists()
                 counts = _run_phase(
                     step,
                     phase,
@@ -332,6 +338,7 @@ def _run_global_stages(
                     scheduler=scheduler,
                     on_phase=on_phase,
                     on_phase_task=on_phase_task,
+                    rerun=rerun,
                 )
                 for key, n in counts.items():
                     totals[key] = totals.get(key, 0) + n
