@@ -25,6 +25,7 @@ STEP_TABLE: dict[str, str] = {
     "lists.url_filter": "websieve.steps.lists.url_filter:UrlFilter",
     "dedup.url": "websieve.steps.dedup.url:UrlDedup",
     "dedup.exact": "websieve.steps.dedup.exact:ExactDedup",
+    "dedup.paragraphs": "websieve.steps.dedup.paragraphs:ParagraphDedup",
     "dedup.minhash": "websieve.steps.dedup.minhash:MinHashDedup",
     "pii.redact": "websieve.steps.pii.redact:PiiRedact",
 }

@@ -15,7 +15,8 @@ occurs, and removes the lines that occur on at least ``min_pages`` pages **and**
   and ``\\p{S}`` also matches "Home ›" with "Home |"). ``© 2023 Foo`` and ``© 2024 Foo`` share a key.
   A line with neither letter nor digit (``|``, ``* * *``) is keyed by its own characters. Keys are
   hashed to 64 bits with xxh3; sites too. A line counts once per page however often the page repeats
-  it; pages of one site with identical text in one shard count once.
+  it; pages of one site with identical text in one shard count once. (The key, the hash and the summing
+  of partition tables live in `websieve.steps.line_counts`; ``dedup.paragraphs`` counts with them too.)
 - **removal**: whole lines only; kept lines stay verbatim and in order; a paragraph break stays where the
   page had one. Every removed line goes to the ledger (reason ``site_boilerplate``, score = pages of
   its site with that line, threshold = the larger of ``min_pages`` and ``min_page_fraction`` times the
@@ -41,6 +42,7 @@ True
 In a run (three pages of one site, each ending with the same two footer lines):
 
 >>> import shutil, tempfile
+>>> from pathlib import Path
 >>> import orjson
 >>> from websieve import Executor, run
 >>> from websieve.config import build_run_config
@@ -59,27 +61,20 @@ In a run (three pages of one site, each ending with the same two footer lines):
 from __future__ import annotations
 
 import enum
-import itertools
-import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
-import regex
-import xxhash
 
 from websieve.document import Document, Field
 from websieve.errors import ConfigError
 from websieve.steps.base import StepContext
 from websieve.steps.global_stage import (
-    U32,
-    U64,
     GlobalStep,
     GlobalStepConfig,
     StageState,
@@ -87,6 +82,11 @@ from websieve.steps.global_stage import (
     member_pairs,
     write_table_atomic,
 )
+from websieve.steps.line_counts import hash64 as _hash
+from websieve.steps.line_counts import line_key
+from websieve.steps.line_counts import read_columns as _read_columns
+from websieve.steps.line_counts import read_summed as _read_summed
+from websieve.steps.line_counts import without_lines as _without
 
 __all__ = ["BoilerplateReason", "CrossPageBoilerplate", "CrossPageBoilerplateConfig", "line_key", "site_key"]
 
@@ -123,29 +123,6 @@ class CrossPageBoilerplateConfig(GlobalStepConfig):
             )
         if self.min_chars < 1:
             raise ConfigError(f"clean.boilerplate: min_chars must be at least 1, got {self.min_chars}")
-
-
-_DROP = regex.compile(r"[\p{P}\p{S}\p{C}]+")
-_DIGIT = regex.compile(r"\d")
-_SPACE = regex.compile(r"\s+")
-
-
-def line_key(line: str) -> str:
-    """The normalised form under which lines are counted (see the module docstring).
-
-    A line with neither letter nor digit (``|``, ``* * *``) keeps its own characters, whitespace
-    collapsed, so separators that a template repeats go with it. A blank line has the empty key.
-    """
-    raw = _SPACE.sub(" ", line).strip()
-    key = raw.lower()
-    if not key.isascii():
-        key = "".join(c for c in unicodedata.normalize("NFD", key) if unicodedata.category(c) != "Mn")
-    key = _SPACE.sub(" ", _DIGIT.sub("0", _DROP.sub("", key))).strip()
-    return str(key or raw)
-
-
-def _hash(text: str) -> int:
-    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
 
 
 def _host(url: str | None) -> str | None:
@@ -344,82 +321,3 @@ class CrossPageBoilerplate(GlobalStep[CrossPageBoilerplateConfig]):
 
 #: a page whose repeated lines hold more than this share of its characters is left whole (a near copy)
 _NEAR_COPY = 0.5
-
-
-def _without(lines: list[str], removed: dict[int, int]) -> str:
-    """The text without the removed lines; kept lines verbatim, paragraph breaks where they were.
-
-    Between two kept lines with nothing removed in between, the original text stays as it was. Where
-    lines were removed in between, the kept lines are separated by a paragraph break if a blank line
-    separated them before, else by a line break. Blank lines at an end where lines were removed go.
-
-    >>> _without(["A", "", "Menu", "B", "Footer"], {2: 3, 4: 3})
-    'A\\n\\nB'
-    >>> _without(["A", "Menu", "B", "", "", "C"], {1: 3})
-    'A\\nB\\n\\n\\nC'
-    """
-    kept = [i for i, line in enumerate(lines) if i not in removed and line.strip()]
-    if not kept:
-        return ""
-    parts: list[str] = []
-    first, last = kept[0], kept[-1]
-    if not any(i < first for i in removed):
-        parts.extend(f"{line}\n" for line in lines[:first])
-    for prev, cur in itertools.pairwise(kept):
-        parts.append(lines[prev])
-        between = range(prev + 1, cur)
-        if any(i in removed for i in between):
-            parts.append("\n\n" if any(not lines[i].strip() for i in between) else "\n")
-        else:
-            parts.append("\n" + "".join(f"{lines[i]}\n" for i in between))
-    parts.append(lines[last])
-    if not any(i > last for i in removed):
-        parts.extend(f"\n{line}" for line in lines[last + 1 :])
-    return "".join(parts)
-
-
-def _read_columns(path: Path, names: Sequence[str]) -> list[npt.NDArray[Any]]:
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path, columns=list(names))
-    return [table.column(name).to_numpy() for name in names]
-
-
-# pending rows are folded into the running sums once they reach this many (or the sums' own size)
-_FOLD_ROWS = 1 << 20
-
-
-def _read_summed(paths: Sequence[Path], names: tuple[str, str | None, str]) -> tuple[U64, U64, U32]:
-    """Read (site, line?, pages) from every existing file and sum pages per distinct key, sorted.
-
-    Folds as it reads, so memory stays near the number of distinct keys rather than of rows read.
-    """
-    site_name, line_name, pages_name = names
-    acc: list[tuple[U64, U64, U32]] = []
-    pending = 0
-    for path in paths:
-        if not path.exists():
-            continue
-        if line_name is None:
-            s, p = _read_columns(path, (site_name, pages_name))
-            part = (s.astype(np.uint64), np.zeros(len(s), np.uint64), p.astype(np.uint32))
-        else:
-            s, ln, p = _read_columns(path, (site_name, line_name, pages_name))
-            part = (s.astype(np.uint64), ln.astype(np.uint64), p.astype(np.uint32))
-        acc.append(part)
-        pending += len(part[0])
-        if len(acc) > 1 and pending >= max(_FOLD_ROWS, len(acc[0][0])):
-            acc = [_fold(acc)]
-            pending = 0
-    if not acc:
-        empty = np.zeros(0, np.uint64)
-        return empty, empty, np.zeros(0, np.uint32)
-    return _fold(acc)
-
-
-def _fold(parts: list[tuple[U64, U64, U32]]) -> tuple[U64, U64, U32]:
-    return aggregate_pairs(
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-    )

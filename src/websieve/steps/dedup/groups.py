@@ -17,8 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -26,8 +25,9 @@ import numpy.typing as npt
 from websieve.document import Document
 from websieve.steps.base import StepContext
 from websieve.steps.global_stage import GlobalStep, GlobalStepConfig, StageState, write_table_atomic
+from websieve.steps.line_counts import read_columns
 
-__all__ = ["DedupRule", "GroupDedup", "decide_groups", "read_columns", "write_decisions"]
+__all__ = ["DedupRule", "GroupDedup", "decide_groups", "write_decisions"]
 
 
 class DedupRule(enum.Enum):
@@ -104,16 +104,14 @@ class GroupDedup(GlobalStep[C]):
         for index, shard in enumerate(shards):
             path = state.map_file(shard, partition)
             if path.exists():
-                key, length, crawl, ident, weight = read_columns(
-                    path, ("key", "length", "crawl", "id", "weight")
-                )
-                parts.append((key, length, crawl, ident, weight, np.full(len(key), index, dtype=np.int64)))
+                columns = read_columns(path, ("key", "length", "crawl", "id", "weight"))
+                parts.append((*columns, np.full(len(columns[0]), index, dtype=np.int64)))
         if not parts:
             return {"documents": 0, "groups": 0, "dropped": 0}
         key = np.concatenate([p[0] for p in parts])
         length = np.concatenate([p[1] for p in parts])
-        crawl = [c for p in parts for c in p[2]]
-        ident = [i for p in parts for i in p[3]]
+        crawl: list[str] = [c for p in parts for c in p[2]]
+        ident: list[str] = [i for p in parts for i in p[3]]
         weight = np.concatenate([p[4] for p in parts])
         shard_of = np.concatenate([p[5] for p in parts])
         # keys that occur more than once
@@ -220,16 +218,3 @@ def write_decisions(
             },
             state.shard_decisions_file(shards[index], partition),
         )
-
-
-def read_columns(path: Path, names: Sequence[str]) -> list[Any]:
-    """Columns of a Parquet file: numpy arrays for numbers, lists of str for strings."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path, columns=list(names))
-    out: list[Any] = []
-    for name in names:
-        column = table.column(name)
-        out.append(column.to_pylist() if pa.types.is_string(column.type) else column.to_numpy())
-    return out

@@ -66,9 +66,10 @@ import numpy.typing as npt
 from websieve.document import Document, Field
 from websieve.errors import ConfigError, WebsieveError
 from websieve.steps.dedup import components as cc
-from websieve.steps.dedup.groups import DedupRule, GroupDedup, decide_groups, read_columns, write_decisions
+from websieve.steps.dedup.groups import DedupRule, GroupDedup, decide_groups, write_decisions
 from websieve.steps.dedup.signature import MinHasher, MinHashParams, band_keys_of
 from websieve.steps.global_stage import GlobalStepConfig, StageState, write_table_atomic
+from websieve.steps.line_counts import read_columns
 
 __all__ = ["MinHashDedup", "MinHashDedupConfig"]
 
