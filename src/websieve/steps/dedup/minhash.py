@@ -57,7 +57,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,7 +67,13 @@ from websieve.errors import ConfigError, WebsieveError
 from websieve.steps.dedup import components as cc
 from websieve.steps.dedup.groups import DedupRule, GroupDedup, decide_groups, write_decisions
 from websieve.steps.dedup.signature import MinHasher, MinHashParams, band_keys_of
-from websieve.steps.global_stage import GlobalStepConfig, StageState, write_table_atomic
+from websieve.steps.global_stage import (
+    GlobalStepConfig,
+    StageState,
+    read_arrays,
+    write_arrays_atomic,
+    write_table_atomic,
+)
 from websieve.steps.line_counts import read_columns
 
 __all__ = ["MinHashDedup", "MinHashDedupConfig"]
@@ -200,27 +205,33 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         for k in range(p):
             rows = key_part == k
             if rows.any():
-                write_table_atomic(
-                    {"key": flat_keys[rows], "node": flat_nodes[rows]}, state.map_file(shard, k, "bands")
+                write_arrays_atomic(
+                    {"key": flat_keys[rows], "node": flat_nodes[rows]},
+                    state.map_file(shard, k, "bands", ".npy"),
                 )
             rows = node_part == k
             if rows.any():
-                table = {name: column[rows] for name, column in columns.items()}
-                table["signature"] = _fixed_binary(low[rows])
-                write_table_atomic(table, state.map_file(shard, k, "nodes"))
+                write_table_atomic(
+                    {name: column[rows] for name, column in columns.items()},
+                    state.map_file(shard, k, "nodes"),
+                )
+                write_arrays_atomic(
+                    {"node": nodes[rows], "signature": low[rows]},
+                    state.map_file(shard, k, "signatures", ".npy"),
+                )
 
     # -- phases ----------------------------------------------------------------------------------
 
     def reduce_partition(self, state: StageState, partition: int, shards: Sequence[str]) -> dict[str, int]:
         """Buckets: link the documents of each band bucket of this partition to the bucket's first."""
         parts = [
-            read_columns(path, ("key", "node"))
+            read_arrays(path)
             for shard in shards
-            if (path := state.map_file(shard, partition, "bands")).exists()
+            if (path := state.map_file(shard, partition, "bands", ".npy")).exists()
         ]
         if parts:
-            key = np.concatenate([k for k, _ in parts]).astype(np.uint64)
-            node = np.concatenate([n for _, n in parts]).astype(np.uint64)
+            key = np.concatenate([t["key"] for t in parts])
+            node = np.concatenate([t["node"] for t in parts])
         else:
             key = node = np.zeros(0, np.uint64)
         order = np.lexsort((node, key))
@@ -282,10 +293,12 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         """Keep the candidate links whose signatures agree on ``min_similarity`` of their values."""
         paths = state.phase_files("verify", partition)
         width = self.config.bands * self.config.rows
-        tables = [(*read_columns(path, ("a", "b")), _read_signatures(path, width)[1]) for path in paths]
-        a = np.concatenate([t[0] for t in tables]).astype(np.uint64) if tables else np.zeros(0, np.uint64)
-        b = np.concatenate([t[1] for t in tables]).astype(np.uint64) if tables else np.zeros(0, np.uint64)
-        sig_a = np.concatenate([t[2] for t in tables]) if tables else np.zeros((0, width), np.uint32)
+        tables = [read_arrays(path) for path in paths]
+        a = np.concatenate([t["a"] for t in tables]) if tables else np.zeros(0, np.uint64)
+        b = np.concatenate([t["b"] for t in tables]) if tables else np.zeros(0, np.uint64)
+        sig_a = (
+            np.concatenate([t["signature"] for t in tables]) if tables else np.zeros((0, width), np.uint32)
+        )
         sig_b = self._signatures(state, partition, shards, b)
         similar = (
             (sig_a == sig_b).mean(axis=1) >= (self.config.min_similarity or 0.0)
@@ -354,7 +367,8 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
             rows = destination == k
             if rows.any():
                 write_table_atomic(
-                    {name: col[rows] for name, col in table.items()}, state.phase_file(phase, partition, k)
+                    {name: col[rows] for name, col in table.items()},
+                    state.phase_file(phase, partition, k, ".parquet"),
                 )
         return {"clustered": len(table["node"])}
 
@@ -364,7 +378,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         """Pick each cluster's survivor; write the decisions of this partition's clusters per shard."""
         tables = [
             read_columns(path, ("label", "node", "id", "length", "crawl", "weight"))
-            for path in state.phase_files(source, partition)
+            for path in state.phase_files(source, partition, ".parquet")
         ]
         if not tables:
             return {"clusters": 0, "dropped": 0}
@@ -392,10 +406,11 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
             return out
         unique = np.unique(wanted)
         for shard in shards:
-            path = state.map_file(shard, partition, "nodes")
+            path = state.map_file(shard, partition, "signatures", ".npy")
             if not path.exists():
                 continue
-            node, signature = _read_signatures(path, width)
+            table = read_arrays(path)
+            node, signature = table["node"], table["signature"]
             where = np.searchsorted(unique, node)
             where[where >= len(unique)] = 0
             hit = np.flatnonzero(unique[where] == node)
@@ -409,11 +424,11 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         return out
 
     def _read_links(self, state: StageState, phase: str, partition: int) -> tuple[U64, U64]:
-        tables = [read_columns(path, ("a", "b")) for path in state.phase_files(phase, partition)]
+        tables = [read_arrays(path) for path in state.phase_files(phase, partition)]
         if not tables:
             return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
-        a = np.concatenate([t[0] for t in tables]).astype(np.uint64)
-        b = np.concatenate([t[1] for t in tables]).astype(np.uint64)
+        a = np.concatenate([t["a"] for t in tables])
+        b = np.concatenate([t["b"] for t in tables])
         return cc.unique_links(a, b)
 
     def _write_links(
@@ -434,8 +449,8 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
             if rows.any():
                 columns: dict[str, Any] = {"a": a[rows], "b": b[rows]}
                 if signature is not None:
-                    columns["signature"] = _fixed_binary(signature[rows])
-                write_table_atomic(columns, state.phase_file(phase, partition, k))
+                    columns["signature"] = signature[rows]
+                write_arrays_atomic(columns, state.phase_file(phase, partition, k))
 
     def _write_stars(self, state: StageState, phase: str, partition: int, a: U64, b: U64) -> None:
         """Contract the links (a, b) to stars, then file each star link both ways."""
@@ -446,26 +461,3 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
     def _write_both_ways(self, state: StageState, phase: str, partition: int, a: U64, b: U64) -> None:
         u, v = cc.unique_links(np.concatenate([a, b]), np.concatenate([b, a]))
         self._write_links(state, phase, partition, u, v, by=u)
-
-
-def _fixed_binary(matrix: npt.NDArray[np.uint32]) -> Any:
-    """A (rows, width) uint32 matrix as a pyarrow fixed-size binary column, one value per row."""
-    import pyarrow as pa
-
-    matrix = np.ascontiguousarray(matrix)
-    width = matrix.shape[1] * 4
-    return pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(width), len(matrix), [None, pa.py_buffer(matrix.tobytes())]
-    )
-
-
-def _read_signatures(path: Path, width: int) -> tuple[Any, npt.NDArray[np.uint32]]:
-    """The ``node`` (or ``a``) column of a file and its ``signature`` column as a (rows, width) matrix."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    first = table.column("node" if "node" in table.column_names else "a").to_numpy()
-    column = table.column("signature").combine_chunks()
-    data = column.buffers()[1]
-    matrix = np.frombuffer(data, dtype=np.uint32, count=len(column) * width, offset=column.offset * width * 4)
-    return first, matrix.reshape(-1, width).copy()
