@@ -140,6 +140,12 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         self._hasher: MinHasher | None = None
         self._changed: list[int] = []
 
+    def external(self) -> dict[str, str]:
+        """The segmenters' versions: the words of Chinese, Japanese, Thai, Lao and Khmer depend on them."""
+        from websieve.steps.quality.words import segmenter_versions
+
+        return {"segmenters": segmenter_versions()}
+
     @property
     def hasher(self) -> MinHasher:
         if self._hasher is None:
