@@ -227,3 +227,26 @@ def test_an_interrupted_run_resumes_from_the_last_finished_phase(tmp_path: Path)
     # a crash in the map: every phase runs again on the new map
     rerun = crash(state / "map" / "part-00001.done")
     assert set(rerun.values()) == {1}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), max_size=80, unique=True), st.integers(0, 5)
+)
+def test_bucket_links_pair_small_buckets_and_connect_large_ones(
+    rows: list[tuple[int, int]], upto: int
+) -> None:
+    rows.sort()
+    key = np.array([k for k, _ in rows], dtype=np.uint64)
+    node = np.array([n for _, n in rows], dtype=np.uint64)
+    a, b = cc.bucket_links(key, node, all_pairs_upto=upto)
+    links = set(zip(a.tolist(), b.tolist(), strict=True))
+    within: set[tuple[int, int]] = set()
+    for k in set(key.tolist()):
+        members = sorted(node[key == k].tolist())
+        pairs = {(x, y) for i, x in enumerate(members) for y in members[:i]}
+        within |= pairs
+        if len(members) <= upto:
+            assert pairs <= links  # every pair of a small bucket
+        assert {(x, members[0]) for x in members[1:]} <= links  # the star of every bucket
+    assert links <= within  # (larger, smaller), and only between nodes that share a bucket

@@ -31,6 +31,7 @@ import numpy.typing as npt
 from websieve.steps.dedup.signature import fmix64
 
 __all__ = [
+    "bucket_links",
     "labels",
     "large_star",
     "local_components",
@@ -58,6 +59,44 @@ def unique_links(a: U64, b: U64) -> tuple[U64, U64]:
     keep = np.ones(len(a), dtype=bool)
     keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return a[keep], b[keep]
+
+
+def bucket_links(key: U64, node: U64, *, all_pairs_upto: int = 0) -> tuple[U64, U64]:
+    """Candidate links among the nodes of each bucket (rows with an equal ``key``; sorted by key, then
+    node), each as (larger node, smaller node), distinct.
+
+    Every node is linked to its bucket's first (only that with ``all_pairs_upto`` 0); in a bucket of at
+    most ``all_pairs_upto`` nodes every pair is linked, and in a larger one each node also to the one
+    before it. When links are then checked
+    one by one (``min_similarity``), the first of a bucket may be unlike the others, and a star around it
+    alone would lose the links between them.
+
+    >>> key = np.array([1, 1, 1, 2], np.uint64)
+    >>> a, b = bucket_links(key, np.array([3, 5, 9, 4], np.uint64), all_pairs_upto=3)
+    >>> list(zip(a.tolist(), b.tolist()))
+    [(5, 3), (9, 3), (9, 5)]
+    >>> a, b = bucket_links(key, np.array([3, 5, 9, 4], np.uint64))
+    >>> list(zip(a.tolist(), b.tolist()))
+    [(5, 3), (9, 3)]
+    """
+    if len(key) == 0:
+        return key, node
+    starts, run = _groups(key)
+    size = np.diff(np.append(starts, len(key)))[run]
+    first = node[starts][run]
+    later = np.arange(len(key)) > starts[run]
+    parts_a, parts_b = [node[later]], [first[later]]
+    small = size <= all_pairs_upto
+    for d in range(1, min(all_pairs_upto, len(key))):
+        i = np.flatnonzero(small[d:] & (run[d:] == run[:-d]))
+        parts_a.append(node[i + d])
+        parts_b.append(node[i])
+    chain = later & ~small if all_pairs_upto else np.zeros(len(key), dtype=bool)
+    parts_a.append(node[chain])
+    parts_b.append(node[np.flatnonzero(chain) - 1])
+    a, b = np.concatenate(parts_a), np.concatenate(parts_b)
+    other = a != b
+    return unique_links(a[other], b[other])
 
 
 def local_components(a: U64, b: U64) -> tuple[U64, U64]:

@@ -82,6 +82,7 @@ U64 = npt.NDArray[np.uint64]
 
 _MAX_STAR_ROUNDS = 100
 _BATCH = 512
+_ALL_PAIRS = 16
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -229,7 +230,8 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
     # -- phases ----------------------------------------------------------------------------------
 
     def reduce_partition(self, state: StageState, partition: int, shards: Sequence[str]) -> dict[str, int]:
-        """Buckets: link the documents of each band bucket of this partition to the bucket's first."""
+        """Buckets: link the documents of each band bucket of this partition (`components.bucket_links`:
+        to the bucket's first; with ``min_similarity``, in buckets of up to 16 documents, every pair)."""
         parts = [
             read_arrays(path)
             for shard in shards
@@ -241,12 +243,9 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         else:
             key = node = np.zeros(0, np.uint64)
         order = np.lexsort((node, key))
-        key, node = key[order], node[order]
-        new = np.ones(len(key), dtype=bool)
-        new[1:] = key[1:] != key[:-1]
-        first = node[np.flatnonzero(new)][np.cumsum(new) - 1]
-        a, b = cc.unique_links(node[~new], first[~new])
-        if self.config.min_similarity is None:
+        verify = self.config.min_similarity is not None
+        a, b = cc.bucket_links(key[order], node[order], all_pairs_upto=_ALL_PAIRS if verify else 0)
+        if not verify:
             self._write_stars(state, "reduce", partition, a, b)
         else:
             self._write_links(state, "reduce", partition, a, b, by=a)
