@@ -47,11 +47,13 @@ model: $(STAMP)
 	$(BIN)/python tools/train_line_model.py --html
 
 # datatrove's FineWeb filters and FineWeb-2's word splitters, for benchmarks/fineweb_parity.py, url_lists.py and
-# tools/export_spacy_tokenizer.py (a peer, never a websieve dependency)
+# tools/export_spacy_tokenizer.py; datatrove's MinHash, datasketch and rensa for benchmarks/dedup.py
+# (peers, never websieve dependencies)
 peer-datatrove:
 	test -x benchmarks/_work/dt-venv/bin/python || $(PYTHON) -m venv benchmarks/_work/dt-venv
 	benchmarks/_work/dt-venv/bin/pip install --quiet "datatrove[processing,io]==0.10.1" "spacy>=3.7,<4" \
-		jieba sudachipy sudachidict_core pythainlp laonlp "kiwipiepy==0.21.0" pyvi khmer-nltk
+		jieba sudachipy sudachidict_core pythainlp laonlp "kiwipiepy==0.21.0" pyvi khmer-nltk \
+		"datasketch==2.0.0" "rensa==0.5.0"
 
 clean-runs:
 	rm -rf runs
