@@ -62,7 +62,7 @@ def test_the_same_output_whatever_the_workers(tmp_path: Path) -> None:
     )
     run(config, inputs=[str(corpus)], output=tmp_path / "inline", executor=Executor.INLINE)
     want = tree_bytes(tmp_path / "inline")
-    for workers in (1, 2):
+    for workers in (1, 2, 4):
         out = tmp_path / f"local{workers}"
         run(config, inputs=[str(corpus)], output=out, executor=Executor.LOCAL, workers=workers)
         assert tree_bytes(out) == want

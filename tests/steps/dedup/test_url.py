@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import WARC_DIR, read_ledger, read_output
+from conftest import WARC_DIR, read_ledger, read_output, tree_bytes
 from websieve import Executor, run
 from websieve.config import build_run_config
 from websieve.document import Document, Meta
@@ -103,3 +103,9 @@ def test_url_dedup_in_a_run_on_real_warc_records(tmp_path: Path) -> None:
     assert len(dropped) == once.stats["kept"]
     kept_twice = sorted(str(r["id"]) for r in read_output(tmp_path / "twice"))
     assert kept_twice == sorted(str(r["id"]) for r in read_output(tmp_path / "once"))
+    # the same decisions whatever the workers
+    want = tree_bytes(tmp_path / "twice")
+    for workers in (1, 2, 4):
+        out = tmp_path / f"local{workers}"
+        run(config, inputs=[*inputs, str(copy)], output=out, executor=Executor.LOCAL, workers=workers)
+        assert tree_bytes(out) == want
