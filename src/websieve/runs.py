@@ -264,7 +264,7 @@ def _run_phase(
         for k in range(step.partitions)
     ]
     if on_phase is not None:
-        on_phase(f"{phase} {step.step_id}", len(tasks), 0)
+        on_phase(f"{step.phase_label(phase)} {step.step_id}", len(tasks), 0)
     results = []
     for result in scheduler.run(tasks):
         results.append(result)

@@ -152,6 +152,10 @@ class GlobalStep(Step[C]):
         (`reduce_partition`); a step with one phase keeps this default."""
         return None
 
+    def phase_label(self, phase: str) -> str:
+        """What the progress display calls ``phase``."""
+        return phase
+
     def run_phase(
         self, phase: str, state: StageState, partition: int, shards: Sequence[str]
     ) -> dict[str, int]:

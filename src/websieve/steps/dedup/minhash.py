@@ -271,6 +271,21 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
             return "decide-" + phase.removeprefix("labels-")
         return None
 
+    def phase_label(self, phase: str) -> str:
+        """``large-2`` -> ``union-find 2a``, ``labels-small-3`` -> ``clusters``...
+
+        >>> [MinHashDedup().phase_label(p) for p in ("reduce", "compare", "small-2", "decide-large-3")]
+        ['buckets', 'verify links 2/2', 'union-find 2b', 'survivors']
+        """
+        if phase.startswith(("large-", "small-")):
+            kind, round_ = phase.split("-")
+            return f"union-find {round_}{'a' if kind == 'large' else 'b'}"
+        if phase.startswith(("labels-", "decide-")):
+            return "clusters" if phase.startswith("labels-") else "survivors"
+        return {"reduce": "buckets", "verify": "verify links 1/2", "compare": "verify links 2/2"}.get(
+            phase, phase
+        )
+
     def run_phase(
         self, phase: str, state: StageState, partition: int, shards: Sequence[str]
     ) -> dict[str, int]:
