@@ -341,7 +341,8 @@ def _run_global_stages(
                     rerun=rerun,
                 )
                 for key, n in counts.items():
-                    totals[key] = totals.get(key, 0) + n
+                    if not key.startswith("_"):  # a phase's own signal to next_phase, not a run total
+                        totals[key] = totals.get(key, 0) + n
                 phase = step.next_phase(phase, counts)
             marker = {
                 "partitions": step.partitions,

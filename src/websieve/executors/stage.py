@@ -80,6 +80,15 @@ def _counted(stream: Iterator[Document], progress: ProgressFn | None, every: int
         progress(n % every)
 
 
+def _not_dropped(stream: Iterator[Document]) -> Iterator[Document]:
+    """With ``--annotate-only`` the steps before a global step drop nothing but mark ``would_drop``; the
+    map leaves those documents out, so that the global step decides (and counts cluster sizes) as it
+    would in a real run."""
+    for doc in stream:
+        if not any("would_drop" in signals for signals in doc.annotations.values()):
+            yield doc
+
+
 @dataclass(frozen=True, slots=True)
 class MapTask:
     """The map of one global step (the ``step_index``-th step of the config) over one shard."""
@@ -108,6 +117,8 @@ class MapTask:
         stream = _counted(reader_for(self.shard.kind, cfg.read).read(self.shard, ctx), progress)
         for before in pipe.steps[: self.step_index]:
             stream = before.process(stream, ctx)
+        if cfg.annotate_only:
+            stream = _not_dropped(stream)
         state = StageState(run_dir, step.stage)
         counts = step.map_shard(stream, state, self.shard.name)
         result = MapResult(

@@ -148,7 +148,8 @@ class GlobalStep(Step[C]):
 
     def next_phase(self, phase: str, counts: dict[str, int]) -> str | None:
         """The phase to run once every partition of ``phase`` is done (``counts``: its tasks' counts
-        summed), or ``None`` when the decisions are written. The first phase is ``"reduce"``
+        summed; keys starting with ``_`` are left out of the run's totals), or ``None`` when the
+        decisions are written. The first phase is ``"reduce"``
         (`reduce_partition`); a step with one phase keeps this default."""
         return None
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import orjson
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -250,3 +251,65 @@ def test_bucket_links_pair_small_buckets_and_connect_large_ones(
             assert pairs <= links  # every pair of a small bucket
         assert {(x, members[0]) for x in members[1:]} <= links  # the star of every bucket
     assert links <= within  # (larger, smaller), and only between nodes that share a bucket
+
+
+@pytest.mark.parametrize("step", ["dedup.minhash", "dedup.exact"])
+def test_documents_with_one_id_are_told_apart_by_their_place(tmp_path: Path, step: str) -> None:
+    """Ids repeat when a file is read twice: one copy survives, the first in the input, whatever the
+    partitions (decisions go by record, ties by shard then record)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [{"id": f"x{i}", "text": text} for i, text in enumerate(REAL[:4])]
+    twice = b"".join(orjson.dumps(row) + b"\n" for row in rows + rows)  # one shard: each id twice
+    (folder / "a.jsonl").write_bytes(twice)
+    (folder / "b.jsonl").write_bytes(twice)  # another shard: the same ids again
+    kept_by_partitions = []
+    for partitions in (1, 3, 16):
+        config = build_run_config(
+            {
+                "steps": [{"extract.html": {"min_chars": None}}, {step: {"partitions": partitions}}],
+                "read": {"files_per_shard": 1},
+            }
+        )
+        out = tmp_path / f"run{partitions}"
+        run(config, inputs=[str(folder)], output=out, executor=Executor.INLINE)
+        kept = [(str(r["id"]), r["meta"]["cluster_size"]) for r in read_output(out)]  # type: ignore[index]
+        assert kept == [(f"x{i}", 4) for i in range(4)]  # each text once, from a.jsonl's first copy
+        ledger = read_ledger(out)
+        assert len(ledger) == 16 and sum(r["fate"] == "dropped" for r in ledger) == 12
+        kept_at = sorted((Path(str(r["source"])).name, r["offset"]) for r in ledger if r["fate"] == "kept")
+        assert kept_at == [("a.jsonl", line) for line in range(4)]
+        kept_by_partitions.append(tree_bytes(out))
+    assert kept_by_partitions[0] == kept_by_partitions[1] == kept_by_partitions[2]
+
+
+def test_annotate_only_marks_what_a_real_run_drops(tmp_path: Path) -> None:
+    """The copy an earlier filter would drop is no survivor: only it is marked, not the copy kept."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    story = " ".join(REAL[0].replace("{", "").split()[:300]) + "."  # one line that C4 keeps whole
+    pages = [{"id": "long", "text": story + " Lorem ipsum dolor sit amet."}, {"id": "short", "text": story}]
+    (folder / "pages.jsonl").write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in pages))
+    marked = {}
+    for annotate in (False, True):
+        config = build_run_config(
+            {
+                "steps": [{"extract.html": {"min_chars": None}}, "quality.c4", "dedup.minhash"],
+                "annotate_only": annotate,
+            }
+        )
+        out = tmp_path / f"run{annotate}"
+        summary = run(config, inputs=[str(folder)], output=out, executor=Executor.INLINE)
+        if not annotate:
+            assert [r["id"] for r in read_output(out)] == ["short"]
+            assert summary.stats["dropped_by"] == {"quality.c4@1": {"lorem_ipsum": 1}}
+        else:
+            rows = [
+                r
+                for p in sorted((out / "annotations").glob("*.parquet"))
+                for r in pq.read_table(p).to_pylist()
+            ]
+            marked = {(r["id"], r["step"]) for r in rows if r["key"] == "would_drop"}
+            alone = not [r for r in rows if r["step"] == "dedup.minhash@1"]
+            assert alone  # "short" has no near copy left, as in a real run
+    assert marked == {("long", "quality.c4@1")}

@@ -340,11 +340,19 @@ static PyObject *hash_texts(PyObject *self, PyObject *args) {
     call_t c;
     if (call_get(args, "O!y*y*y*nnw*w*:hash_texts", &texts, &c) < 0) return NULL;
     for (Py_ssize_t t = 0; t < c.count; t++) {
-        if (!PyUnicode_Check(PyList_GET_ITEM(texts, t))) {
+        PyObject *text = PyList_GET_ITEM(texts, t);
+        if (!PyUnicode_Check(text)) {
             PyErr_Format(PyExc_TypeError, "hash_texts: texts[%zd] is not a str", t);
             call_free(&c);
             return NULL;
         }
+#if PY_VERSION_HEX < 0x030C0000
+        /* a string made by the legacy C API is filled in here, with the GIL (a no-op for all others) */
+        if (PyUnicode_READY(text) < 0) {
+            call_free(&c);
+            return NULL;
+        }
+#endif
     }
     /* a tuple of the texts: they stay alive while the GIL is released, whatever happens to the list */
     PyObject *held = PyList_AsTuple(texts);

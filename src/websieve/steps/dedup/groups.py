@@ -27,7 +27,7 @@ from websieve.steps.base import StepContext
 from websieve.steps.global_stage import GlobalStep, GlobalStepConfig, StageState, write_table_atomic
 from websieve.steps.line_counts import read_columns
 
-__all__ = ["DedupRule", "GroupDedup", "decide_groups", "write_decisions"]
+__all__ = ["DedupRule", "GroupDedup", "decide_groups", "record_of", "write_decisions"]
 
 
 class DedupRule(enum.Enum):
@@ -56,14 +56,16 @@ class GroupDedup(GlobalStep[C]):
 
     rule: ClassVar[enum.Enum]
     newest_first: ClassVar[bool] = False
-    _decisions: dict[str, Decision] | None = None
+    _decisions: dict[tuple[int, str], Decision] | None = None
 
     def key(self, doc: Document) -> int | None:
         raise NotImplementedError
 
     def map_shard(self, docs: Iterator[Document], state: StageState, shard: str) -> dict[str, int]:
-        """Write (key u64, length i64, crawl str, id str, weight u32) per partition (``key % partitions``)."""
+        """Write (key u64, length i64, crawl str, id str, weight u32, record i64) per partition
+        (``key % partitions``)."""
         keys: list[int] = []
+        records: list[int] = []
         lengths: list[int] = []
         crawls: list[str] = []
         ids: list[str] = []
@@ -77,6 +79,7 @@ class GroupDedup(GlobalStep[C]):
             crawls.append(doc.meta.crawl_date or "")
             ids.append(doc.id)
             weights.append(doc.meta.cluster_size or 1)
+            records.append(record_of(doc))
         key_array = np.array(keys, dtype=np.uint64)
         columns = {
             "key": key_array,
@@ -84,6 +87,7 @@ class GroupDedup(GlobalStep[C]):
             "crawl": np.array(crawls, dtype=object),
             "id": np.array(ids, dtype=object),
             "weight": np.array(weights, dtype=np.uint32),
+            "record": np.array(records, dtype=np.int64),
         }
         part = key_array % np.uint64(self.partitions)
         for k in range(self.partitions):
@@ -104,7 +108,7 @@ class GroupDedup(GlobalStep[C]):
         for index, shard in enumerate(shards):
             path = state.map_file(shard, partition)
             if path.exists():
-                columns = read_columns(path, ("key", "length", "crawl", "id", "weight"))
+                columns = read_columns(path, ("key", "length", "crawl", "id", "weight", "record"))
                 parts.append((*columns, np.full(len(columns[0]), index, dtype=np.int64)))
         if not parts:
             return {"documents": 0, "groups": 0, "dropped": 0}
@@ -113,7 +117,8 @@ class GroupDedup(GlobalStep[C]):
         crawl: list[str] = [c for p in parts for c in p[2]]
         ident: list[str] = [i for p in parts for i in p[3]]
         weight = np.concatenate([p[4] for p in parts])
-        shard_of = np.concatenate([p[5] for p in parts])
+        record = np.concatenate([p[5] for p in parts])
+        shard_of = np.concatenate([p[6] for p in parts])
         # keys that occur more than once
         order = np.argsort(key, kind="stable")
         sorted_keys = key[order]
@@ -128,24 +133,29 @@ class GroupDedup(GlobalStep[C]):
             crawl=[crawl[i] for i in rows],
             ids=[ident[i] for i in rows],
             weight=weight[rows],
+            position=(shard_of[rows] << 32) + record[rows] + 1,
             newest_first=self.newest_first,
         )
-        write_decisions(state, partition, shards, shard_of[rows], [ident[i] for i in rows], *groups)
+        write_decisions(
+            state, partition, shards, shard_of[rows], [ident[i] for i in rows], record[rows], *groups
+        )
         dropped = int(sum(1 for survivor in groups[0] if survivor))
         return {"documents": len(key), "groups": len(set(key[rows].tolist())), "dropped": dropped}
 
     def load_decisions(self, state: StageState, shard: str) -> None:
-        decisions: dict[str, Decision] = {}
+        decisions: dict[tuple[int, str], Decision] = {}
         for k in range(self.partitions):
             path = state.shard_decisions_file(shard, k)
             if path.exists():
-                ids, survivors, sizes = read_columns(path, ("id", "survivor", "size"))
-                for ident, survivor, size in zip(ids, survivors, sizes.tolist(), strict=True):
-                    decisions[ident] = Decision(survivor, size)
+                ids, records, survivors, sizes = read_columns(path, ("id", "record", "survivor", "size"))
+                for ident, record, survivor, size in zip(
+                    ids, records.tolist(), survivors, sizes.tolist(), strict=True
+                ):
+                    decisions[record, ident] = Decision(survivor, size)
         self._decisions = decisions
 
     def apply(self, doc: Document, ctx: StepContext) -> Document | None:
-        decision = (self._decisions or {}).get(doc.id)
+        decision = (self._decisions or {}).get((record_of(doc), doc.id))
         if decision is None:
             return doc
         doc.annotate(self.step_id, cluster_size=decision.size)
@@ -157,6 +167,12 @@ class GroupDedup(GlobalStep[C]):
         return None if dropped else doc
 
 
+def record_of(doc: Document) -> int:
+    """The document's running number in its shard (`Origin.record`; -1 without an origin): with its id,
+    what tells documents of one shard apart (ids repeat when a file is listed twice)."""
+    return doc.origin.record if doc.origin is not None else -1
+
+
 def decide_groups(
     group: npt.NDArray[np.uint64],
     *,
@@ -164,15 +180,17 @@ def decide_groups(
     crawl: Sequence[str],
     ids: Sequence[str],
     weight: npt.NDArray[np.uint32],
+    position: npt.NDArray[np.int64],
     newest_first: bool = False,
 ) -> tuple[list[str], list[int]]:
     """The survivor of each row's group (``""`` for the survivor itself) and the group's size (its weights
     summed), by the rule: the longest text, then the latest crawl (both swapped with ``newest_first``),
-    then the smallest id.
+    then the smallest id, then (documents with one id: a file read twice) the smallest ``position`` (the
+    document's place in the input: shard, then record).
 
     >>> decide_groups(np.array([7, 7, 9, 9], np.uint64), length=np.array([5, 8, 3, 3]),
     ...               crawl=["", "", "2024", "2025"], ids=["a", "b", "c", "d"],
-    ...               weight=np.array([1, 2, 1, 1], np.uint32))
+    ...               weight=np.array([1, 2, 1, 1], np.uint32), position=np.arange(4))
     (['b', '', 'd', ''], [3, 3, 2, 2])
     """
     n = len(group)
@@ -181,7 +199,7 @@ def decide_groups(
     crawl_rank = np.unique(np.array(crawl, dtype=object), return_inverse=True)[1].astype(np.int64)
     id_rank = np.unique(np.array(ids, dtype=object), return_inverse=True)[1].astype(np.int64)
     first, second = (-crawl_rank, -length) if newest_first else (-length, -crawl_rank)
-    order = np.lexsort((id_rank, second, first, group))
+    order = np.lexsort((position, id_rank, second, first, group))
     g = group[order]
     new = np.ones(n, dtype=bool)
     new[1:] = g[1:] != g[:-1]
@@ -203,16 +221,18 @@ def write_decisions(
     shards: Sequence[str],
     shard_of: npt.NDArray[np.int64],
     ids: Sequence[str],
+    records: npt.NDArray[np.int64],
     survivors: Sequence[str],
     sizes: Sequence[int],
 ) -> None:
-    """Write the decisions of one partition, one file per shard (sorted by id): what `load_decisions`
-    reads back in the shard's apply phase."""
+    """Write the decisions of one partition, one file per shard (sorted by record): what `load_decisions`
+    reads back in the shard's apply phase, by (record, id)."""
     for index in sorted(set(shard_of.tolist())):
-        rows = sorted(np.flatnonzero(shard_of == index).tolist(), key=ids.__getitem__)
+        rows = sorted(np.flatnonzero(shard_of == index).tolist(), key=lambda i: (records[i], ids[i]))
         write_table_atomic(
             {
                 "id": np.array([ids[i] for i in rows], dtype=object),
+                "record": records[rows],
                 "survivor": np.array([survivors[i] for i in rows], dtype=object),
                 "size": np.array([sizes[i] for i in rows], dtype=np.uint32),
             },

@@ -19,8 +19,10 @@ It is a global step (`websieve.steps.global_stage`), every phase one task per pa
 - **map**, per shard: band keys, text length, crawl date, id and the signature of each document; band
   keys are filed by key into ``partitions`` (with the document's node: shard number and ordinal), the
   rest by node;
-- **reduce** (buckets), per partition of band keys: documents with an equal key are linked to the
-  bucket's first;
+- **reduce** (buckets), per partition of band keys: documents with an equal key are linked
+  (`components.bucket_links`: to the bucket's first; with ``min_similarity``, every pair of a bucket of
+  up to 16, and each to the one before in a larger one, so that a first unlike the others loses no
+  link);
 - **verify** and **compare** (with ``min_similarity``): each candidate link picks up the signature of
   one end in that end's partition, then is compared in the other's;
 - union-find: each partition contracts its links (`websieve.steps.dedup.components`), then **large-**
@@ -31,8 +33,8 @@ It is a global step (`websieve.steps.global_stage`), every phase one task per pa
 
 Memory: a map holds one shard's signatures (8 bytes a value; 896 bytes a document at 14 x 8); a reduce
 task holds one partition of band keys (16 bytes a key, ``bands`` keys a document); the later phases
-hold only documents that have a candidate link. Outside a run folder (`websieve.clean`) nothing is
-dropped.
+hold the links and signatures of the documents that have a candidate link, and read the other tables
+one shard file at a time. Outside a run folder (`websieve.clean`) nothing is dropped.
 
 In a run (two copies of one story, one with an extra footer, and another story):
 
@@ -65,7 +67,7 @@ import numpy.typing as npt
 from websieve.document import Document, Field
 from websieve.errors import ConfigError, WebsieveError
 from websieve.steps.dedup import components as cc
-from websieve.steps.dedup.groups import DedupRule, GroupDedup, decide_groups, write_decisions
+from websieve.steps.dedup.groups import DedupRule, GroupDedup, decide_groups, record_of, write_decisions
 from websieve.steps.dedup.signature import MinHasher, MinHashParams, band_keys_of
 from websieve.steps.global_stage import (
     GlobalStepConfig,
@@ -142,10 +144,13 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         self._changed: list[int] = []
 
     def external(self) -> dict[str, str]:
-        """The segmenters' versions: the words of Chinese, Japanese, Thai, Lao and Khmer depend on them."""
+        """The segmenters' versions (the words of Chinese, Japanese, Thai, Lao and Khmer depend on them) and
+        the Unicode version of Python's ``unicodedata`` (which characters make words)."""
+        import unicodedata
+
         from websieve.steps.quality.words import segmenter_versions
 
-        return {"segmenters": segmenter_versions()}
+        return {"segmenters": segmenter_versions(), "unicode": unicodedata.unidata_version}
 
     @property
     def hasher(self) -> MinHasher:
@@ -165,6 +170,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         crawls: list[str] = []
         ids: list[str] = []
         weights: list[int] = []
+        records: list[int] = []
         seen = 0
         for batch in _batches(docs, _BATCH):
             seen += len(batch)
@@ -178,8 +184,9 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
                     crawls.append(doc.meta.crawl_date or "")
                     ids.append(doc.id)
                     weights.append(doc.meta.cluster_size or 1)
+                    records.append(record_of(doc))
         if ids:
-            self._write_map(state, shard, base, np.concatenate(sigs), lengths, crawls, ids, weights)
+            self._write_map(state, shard, base, np.concatenate(sigs), lengths, crawls, ids, weights, records)
         return {"documents": seen, "signed": len(ids)}
 
     def _write_map(
@@ -192,6 +199,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         crawls: list[str],
         ids: list[str],
         weights: list[int],
+        records: list[int],
     ) -> None:
         """File the band keys by key, and the rest by node (see the module docstring)."""
         p = self.partitions
@@ -208,6 +216,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
             "length": np.array(lengths, dtype=np.int64),
             "crawl": np.array(crawls, dtype=object),
             "weight": np.array(weights, dtype=np.uint32),
+            "record": np.array(records, dtype=np.int64),
         }
         for k in range(p):
             rows = key_part == k
@@ -260,7 +269,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         if phase == "compare":
             return "large-1"
         if phase.startswith(("large-", "small-")):
-            self._changed.append(counts.get("links_changed", 0))
+            self._changed.append(counts.get("_links_changed", 0))
             if len(self._changed) >= 2 and self._changed[-1] == 0 and self._changed[-2] == 0:
                 return f"labels-{phase}"
             kind, round_ = phase.split("-")
@@ -341,7 +350,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         step = cc.large_star if kind == "large" else cc.small_star
         out_a, out_b, changed = step(u, v)
         self._write_both_ways(state, phase, partition, out_a, out_b)
-        return {"links_changed": changed}
+        return {"_links_changed": changed, "union_find_phases": int(partition == 0)}
 
     def _labels(self, phase: str, state: StageState, partition: int, shards: Sequence[str]) -> dict[str, int]:
         """Label every linked node of this partition with its cluster's smallest node; join its length,
@@ -355,13 +364,14 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
             "length": [],
             "crawl": [],
             "weight": [],
+            "record": [],
         }
         for shard in shards:
             path = state.map_file(shard, partition, "nodes")
             if not path.exists() or not len(nodes):
                 continue
-            node, ident, length, crawl, weight = read_columns(
-                path, ("node", "id", "length", "crawl", "weight")
+            node, ident, length, crawl, weight, record = read_columns(
+                path, ("node", "id", "length", "crawl", "weight", "record")
             )
             where = np.searchsorted(nodes, node)
             where[where >= len(nodes)] = 0
@@ -372,6 +382,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
             columns["length"].append(length[hit])
             columns["crawl"].append([crawl[i] for i in hit])
             columns["weight"].append(weight[hit])
+            columns["record"].append(record[hit])
         if not columns["node"]:
             return {"clustered": 0}
         table = {
@@ -381,6 +392,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
             "length": np.concatenate(columns["length"]).astype(np.int64),
             "crawl": np.array([c for part in columns["crawl"] for c in part], dtype=object),
             "weight": np.concatenate(columns["weight"]).astype(np.uint32),
+            "record": np.concatenate(columns["record"]).astype(np.int64),
         }
         destination = cc.node_partition(table["label"], self.partitions)
         for k in range(self.partitions):
@@ -397,7 +409,7 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
     ) -> dict[str, int]:
         """Pick each cluster's survivor; write the decisions of this partition's clusters per shard."""
         tables = [
-            read_columns(path, ("label", "node", "id", "length", "crawl", "weight"))
+            read_columns(path, ("label", "node", "id", "length", "crawl", "weight", "record"))
             for path in state.phase_files(source, partition, ".parquet")
         ]
         if not tables:
@@ -408,10 +420,13 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         length = np.concatenate([t[3] for t in tables]).astype(np.int64)
         crawl = [c for t in tables for c in t[4]]
         weight = np.concatenate([t[5] for t in tables]).astype(np.uint32)
-        survivors, sizes = decide_groups(label, length=length, crawl=crawl, ids=ids, weight=weight)
+        record = np.concatenate([t[6] for t in tables]).astype(np.int64)
+        survivors, sizes = decide_groups(
+            label, length=length, crawl=crawl, ids=ids, weight=weight, position=node.astype(np.int64)
+        )
         number = {_shard_number(name): index for index, name in enumerate(shards)}
         shard_of = np.array([number[n] for n in (node >> np.uint64(32)).tolist()], dtype=np.int64)
-        write_decisions(state, partition, shards, shard_of, ids, survivors, sizes)
+        write_decisions(state, partition, shards, shard_of, ids, record, survivors, sizes)
         return {"clusters": len(np.unique(label)), "dropped": sum(1 for s in survivors if s)}
 
     # -- files -----------------------------------------------------------------------------------
