@@ -124,11 +124,13 @@ def _expected(docs: list[tuple[str, str]], drop_share: float = 0.75) -> _Expecte
         removed: dict[int, tuple[str, float, str]] = {}
         seen: set[int] = set()
         keeps = 0
+        keeps_own = False  # it repeats a paragraph whose kept copy is its own
         for i, key in enumerate(doc_keys):
             if key is None:
                 continue
             if key in seen:
                 removed[i] = ("repeated_paragraph", float(docs_with[key]), "")
+                keeps_own = keeps_own or owner[key] == index
             elif owner[key] != index:
                 removed[i] = ("duplicate_paragraph", float(docs_with[key]), docs[owner[key]][0])
             elif docs_with[key] > 1:
@@ -139,7 +141,7 @@ def _expected(docs: list[tuple[str, str]], drop_share: float = 0.75) -> _Expecte
         remaining = without_lines(lines, removed)
         out.removed[doc_id] = removed
         out.keeps[doc_id] = keeps
-        if removed and not keeps and (share > drop_share or not remaining.strip()):
+        if removed and not keeps and not keeps_own and (share > drop_share or not remaining.strip()):
             out.dropped[doc_id] = share
         else:
             out.texts[doc_id] = remaining if removed else text
@@ -360,3 +362,23 @@ def test_outside_a_run_documents_pass_through() -> None:
 def test_bad_options_are_refused(option: str, value: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         _config(**{option: value})
+
+
+def test_a_page_that_repeats_its_own_paragraph_keeps_one_copy(tmp_path: Path) -> None:
+    """No paragraph leaves the corpus: a page made of one paragraph written five times loses four."""
+    para = "A paragraph that no other page has, written out five times over by this page."
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pages = [{"id": "rep", "text": "\n".join([para] * 5)}, {"id": "other", "text": DOCS[0][1]}]
+    (folder / "pages.jsonl").write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in pages))
+    config = build_run_config({"steps": [{"extract.html": {"min_chars": None}}, "dedup.paragraphs"]})
+    run(config, inputs=[str(folder)], output=tmp_path / "run", executor=Executor.INLINE)
+    texts = {str(r["id"]): r["text"] for r in read_output(tmp_path / "run")}
+    assert texts["rep"] == para
+    assert [r["reason"] for r in _removed_rows(tmp_path / "run")] == ["repeated_paragraph"] * 4
+
+
+def test_hangul_lines_are_measured_in_syllables() -> None:
+    korean = "서울에서 오늘 비가 많이 내렸습니다 그리고 내일도 온다"  # 30 characters
+    assert paragraph_keys(korean, min_chars=40) == [None]
+    assert paragraph_keys(korean, min_chars=29)[0] is not None

@@ -11,7 +11,8 @@ documents of the run have; a text's lines are its paragraphs.
   a paragraph the numbers are content: on the dev pages' cleaned texts, folding them turns 23 repeats
   within a page into 54, and 22 of the 31 more are different lines (the phone numbers of ten train
   companies, eight entries of a catalogue, "4 oz." against "8 oz." in a recipe, two version numbers).
-  Lines whose key is shorter than ``min_chars`` (50) are never touched: on the same texts, the lines
+  Lines whose key is shorter than ``min_chars`` (50; counted composed, so a Hangul syllable is one)
+  are never touched: on the same texts, the lines
   under 50 characters that repeat across documents are mostly content that legitimately recurs
   ("Zubereitung:", "2 Teelöffel Backpulver", "Literaturverzeichnis", ``RUN pip install -r
   requirements.txt``), while those of 50 and more are copies (an interview published twice, a
@@ -33,8 +34,9 @@ documents of the run have; a text's lines are its paragraphs.
 - **documents that are mostly copies**: a document whose removed lines hold more than ``drop_share``
   (0.75) of its characters, or that would be left without text, is dropped whole (rule
   ``duplicate_paragraphs``, value = the share, threshold = ``drop_share``) rather than emitted as a
-  fragment, unless it keeps a paragraph that other documents lost to it (``keeps_shared`` > 0): then
-  it is emitted without its copies, so no paragraph ever leaves the corpus entirely. Its removed lines
+  fragment, unless it keeps a paragraph that other documents lost to it (``keeps_shared`` > 0) or one
+  it repeats itself: then it is emitted without its copies, so no paragraph ever leaves the corpus
+  entirely. Its removed lines
   are in the ledger either way. Kept lines stay verbatim and in order; a paragraph break stays where
   the text had one. Why 0.75: on the dev pages, the two pages published twice lose 0.93 and 0.99 of
   their cleaned text (0.78 and 0.86 of their raw text), while the other pages lose at most 0.58 (a
@@ -78,6 +80,7 @@ In a run (a press release quoted by three pages; the third page is nothing but t
 from __future__ import annotations
 
 import enum
+import unicodedata
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -141,7 +144,9 @@ def paragraph_keys(text: str, *, min_chars: int) -> list[int | None]:
             out.append(None)
             continue
         key = line_key(line, fold_digits=False)
-        out.append(hash64(key) if len(key) >= min_chars else None)
+        # measured composed: the key splits a Hangul syllable into two or three letters
+        long_enough = len(key if key.isascii() else unicodedata.normalize("NFC", key)) >= min_chars
+        out.append(hash64(key) if long_enough else None)
     return out
 
 
@@ -290,6 +295,7 @@ class ParagraphDedup(GlobalStep[ParagraphDedupConfig]):
         removed: dict[int, tuple[ParagraphRule, int, str]] = {}  # line -> rule, documents, keeper
         seen: set[int] = set()
         keeps_shared = 0
+        keeps_own: set[int] = set()  # paragraphs this page repeats and holds the run's kept copy of
         for i, key in enumerate(paragraph_keys(text, min_chars=self.config.min_chars)):
             if key is None:
                 continue
@@ -297,6 +303,8 @@ class ParagraphDedup(GlobalStep[ParagraphDedupConfig]):
             if key in seen:
                 docs = decision.docs if decision is not None else 1
                 removed[i] = (ParagraphRule.REPEATED_PARAGRAPH, docs, "")
+                if decision is None or decision.owner == record:
+                    keeps_own.add(key)
             elif decision is not None:
                 if decision.owner == record:
                     keeps_shared += 1
@@ -324,7 +332,8 @@ class ParagraphDedup(GlobalStep[ParagraphDedupConfig]):
         doc.annotate(self.step_id, **signals)
         new_text = without_lines(lines, removed)
         limit = self.config.drop_share
-        if keeps_shared == 0 and ((limit is not None and share > limit) or not new_text.strip()):
+        keeps = keeps_shared or keeps_own
+        if not keeps and ((limit is not None and share > limit) or not new_text.strip()):
             rule = ParagraphRule.DUPLICATE_PARAGRAPHS
             if ctx.drop(doc, step=self.step_id, rule=rule, value=share, threshold=limit):
                 return None
