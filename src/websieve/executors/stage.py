@@ -1,15 +1,17 @@
 """The tasks of a global stage: map one shard, reduce one partition (see `websieve.steps.global_stage`).
 
-Executors schedule them like shard tasks. A map task runs the reader and the steps before the global
-step with a throwaway ledger (the main pass records drops and errors, once), hands the surviving
-documents to `GlobalStep.map_shard`, then writes the shard's map marker. A reduce task decides one
+Executors schedule them like shard tasks. The first global step's map task runs the reader and the
+steps before it with the shard's ledger, hands the surviving documents to `GlobalStep.map_shard` and
+spills them with that ledger (`websieve.executors.spill`), then writes the shard's map marker; a later
+global step's map starts from the spill and runs the steps between the two with a throwaway ledger (the
+main pass records every fate once). A reduce task decides one
 partition. `websieve.runs.run` writes ``reduce.done`` once every partition is decided.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ import orjson
 
 from websieve.config import RunConfig
 from websieve.document import Document
-from websieve.executors.task import ProgressFn, pipeline_for
+from websieve.executors.spill import Spill, SpillWriter, first_global_step, read_spill
+from websieve.executors.task import ProgressFn, pipeline_for, timed
 from websieve.ledger.records import ShardLedger
 from websieve.registry import step_class
-from websieve.steps.base import StepContext
+from websieve.steps.base import Step, StepContext
 from websieve.steps.global_stage import GlobalStep, StageState
 from websieve.steps.read import reader_for
 from websieve.steps.read.detect import Shard
@@ -107,20 +110,32 @@ class MapTask:
         step = pipe.steps[self.step_index]
         if not isinstance(step, GlobalStep):
             raise TypeError(f"step {step.step_id} is not a global step")
-        ctx = StepContext(
-            ledger=ShardLedger(),  # thrown away: the main pass records every fate once
-            on_error=cfg.on_error,
-            annotate_only=cfg.annotate_only,
-            run_dir=run_dir,
-            shard=self.shard.name,
-        )
-        stream = _counted(reader_for(self.shard.kind, cfg.read).read(self.shard, ctx), progress)
-        for before in pipe.steps[: self.step_index]:
-            stream = before.process(stream, ctx)
-        if cfg.annotate_only:
-            stream = _not_dropped(stream)
+        first = first_global_step(pipe.steps)
+        if self.step_index == first:
+            counts = self._map_and_spill(step, pipe.steps[:first], run_dir, progress)
+        else:
+            # a later global step: from the first one's spill, with a ledger thrown away (the main pass
+            # records every fate once); without a spill (an older run folder), from the reader
+            ctx = StepContext(
+                ledger=ShardLedger(),
+                on_error=cfg.on_error,
+                annotate_only=cfg.annotate_only,
+                run_dir=run_dir,
+                shard=self.shard.name,
+            )
+            spilled = read_spill(run_dir, self.shard.name) if first is not None else None
+            if spilled is not None and first is not None:
+                stream = _counted(spilled[1], progress)
+                before = pipe.steps[first : self.step_index]
+            else:
+                stream = _counted(reader_for(self.shard.kind, cfg.read).read(self.shard, ctx), progress)
+                before = pipe.steps[: self.step_index]
+            for earlier in before:
+                stream = earlier.process(stream, ctx)
+            if cfg.annotate_only:
+                stream = _not_dropped(stream)
+            counts = step.map_shard(stream, StageState(run_dir, step.stage), self.shard.name)
         state = StageState(run_dir, step.stage)
-        counts = step.map_shard(stream, state, self.shard.name)
         result = MapResult(
             shard=self.shard.name,
             index=self.shard.index,
@@ -129,6 +144,41 @@ class MapTask:
         )
         write_marker(state.map_marker(self.shard.name), result.to_json())
         return result
+
+    def _map_and_spill(
+        self, step: GlobalStep[Any], before: Sequence[Step[Any]], run_dir: Path, progress: ProgressFn | None
+    ) -> dict[str, int]:
+        """The first global step's map: the reader and the steps before it run here, once, with the
+        shard's real ledger; what reaches the map is also spilled for the main pass (`spill`)."""
+        cfg = self.config
+        ledger = ShardLedger()
+        ctx = StepContext(
+            ledger=ledger,
+            on_error=cfg.on_error,
+            annotate_only=cfg.annotate_only,
+            run_dir=run_dir,
+            shard=self.shard.name,
+        )
+        inclusive = [0.0] * (len(before) + 1)
+        reader = reader_for(self.shard.kind, cfg.read)
+        stream = timed(_counted(reader.read(self.shard, ctx), progress), inclusive, 0)
+        for i, earlier in enumerate(before, start=1):
+            stream = timed(earlier.process(stream, ctx), inclusive, i)
+        writer = SpillWriter(run_dir, self.shard.name)
+        try:
+            stream = writer.tee(stream)
+            counts = step.map_shard(
+                _not_dropped(stream) if cfg.annotate_only else stream,
+                StageState(run_dir, step.stage),
+                self.shard.name,
+            )
+            for _ in stream:  # whatever the map left unread still goes to the spill
+                pass
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.close(Spill(ledger=ledger, quarantine=list(ctx.quarantine), seconds=inclusive))
+        return counts
 
 
 @dataclass(frozen=True, slots=True)

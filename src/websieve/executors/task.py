@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -18,6 +18,7 @@ import orjson
 from websieve.config import RunConfig
 from websieve.document import Document
 from websieve.executors.collector import freeze_setup
+from websieve.executors.spill import first_global_step, read_spill, remove_spill
 from websieve.ledger.records import Fate, ShardLedger
 from websieve.ledger.store import write_shard_tables
 from websieve.pipeline import Pipeline
@@ -96,7 +97,7 @@ def pipeline_for(config: RunConfig, config_key: str) -> Pipeline:
     return pipe
 
 
-def _timed(stream: Iterator[Document], acc: list[float], slot: int) -> Iterator[Document]:
+def timed(stream: Iterator[Document], acc: list[float], slot: int) -> Iterator[Document]:
     """Adds the time spent producing each item (this stage and everything upstream) to ``acc[slot]``."""
     clock = time.perf_counter
     while True:
@@ -128,11 +129,23 @@ def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResul
 
     names = [reader.step_id, *(s.step_id for s in pipe.steps), "write"]
     inclusive = [0.0] * len(names)
-    stream = _timed(reader.read(task.shard, ctx), inclusive, 0)
-    for i, step in enumerate(pipe.steps, start=1):
-        stream = _timed(step.process(stream, ctx), inclusive, i)
+    first = first_global_step(pipe.steps)
+    spilled = read_spill(run_dir, task.shard.name) if first is not None else None
+    if spilled is not None and first is not None:
+        # the first global step's map ran the reader and the steps before it: start from what it spilled
+        spill, docs = spilled
+        ledger = spill.ledger
+        ctx = replace(ctx, ledger=ledger, quarantine=list(spill.quarantine))
+        stream: Iterator[Document] = docs
+        start = first
+    else:
+        spill = None
+        stream = timed(reader.read(task.shard, ctx), inclusive, 0)
+        start = 0
+    for i, step in enumerate(pipe.steps[start:], start=start + 1):
+        stream = timed(step.process(stream, ctx), inclusive, i)
     out_path = run_dir / "output" / f"{task.shard.name}{writer.suffix()}"
-    stream = _timed(writer.write(stream, out_path), inclusive, len(names) - 1)
+    stream = timed(writer.write(stream, out_path), inclusive, len(names) - 1)
 
     output_chars = 0
     reported = 0
@@ -148,6 +161,9 @@ def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResul
     if ctx.quarantine:
         _write_quarantine(run_dir / "quarantine" / f"{task.shard.name}.jsonl.zst", ctx.quarantine)
     write_shard_tables(run_dir, task.shard.name, ledger)
+    if spill is not None:  # the spilled steps' times, and theirs under the later steps' inclusive times
+        upstream = spill.seconds[-1]
+        inclusive = [*spill.seconds, *(t + upstream for t in inclusive[len(spill.seconds) :])]
     result = _summarize(task.shard, ledger, names, inclusive)
     result.output_chars = output_chars
     marker = marker_path(run_dir, task.shard)
@@ -155,6 +171,7 @@ def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResul
     tmp = marker.with_name(marker.name + ".tmp")
     tmp.write_bytes(result.to_json())
     tmp.replace(marker)
+    remove_spill(run_dir, task.shard.name)
     return result
 
 

@@ -2,10 +2,12 @@
 
 A global step runs in three phases, driven by `websieve.runs.run`:
 
-1. **map**, per shard: the reader and the steps before the global step run over the shard (with a
-   throwaway ledger: drops and errors are recorded by the main pass only), and `GlobalStep.map_shard`
-   writes what it needs to know about the shard under ``RUN/_state/<stage>/map/``, split into
-   ``partitions`` by key, then a completion marker ``map/<shard>.done``.
+1. **map**, per shard: the reader and the steps before the global step run over the shard (once: the
+   first global step's map spills the documents that reach it, with what the steps before recorded,
+   and the main pass and later maps start from there; `websieve.executors.spill`), and
+   `GlobalStep.map_shard` writes what it needs to know about the shard under
+   ``RUN/_state/<stage>/map/``, split into ``partitions`` by key, then a completion marker
+   ``map/<shard>.done``.
 2. **reduce**, per partition: `GlobalStep.reduce_partition` reads that partition of every shard, decides,
    and writes the decisions (the whole partition's, and a slice per shard), then ``reduce.done``.
    Memory is bounded by one partition, not by the corpus. A step that needs more rounds after it (the

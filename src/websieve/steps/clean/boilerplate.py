@@ -25,14 +25,14 @@ occurs, and removes the lines that occur on at least ``min_pages`` pages **and**
   template, or a (near) copy of another page (recrawl, ``?utm=`` variant, print version), and which copy
   survives is for a deduplication step to decide.
 
-Cost and memory: the steps before this one run twice (for the map, then in the main pass). The map
-holds one shard's (site, line) pairs as numpy arrays (16 bytes each before they are summed); a reduce
-task holds one partition's distinct pairs (20 bytes each; each worker reduces one partition at a time:
-raise ``partitions`` when one does not fit; partitions split by site, so one site's distinct lines
-always share a partition: a single site with hundreds of millions of distinct lines is the one case
-this bound does not cover); the apply phase of a shard loads only the decisions about
-lines that shard has. Outside a run folder (`websieve.clean`) nothing is removed: documents pass
-through annotated ``skipped: "no run folder"``.
+Cost and memory: the steps before this one run once (the first global step's map spills what reaches it
+for the main pass; `websieve.executors.spill`). The map holds one shard's (site, line) pairs as numpy
+arrays (16 bytes each before they are summed); a reduce task holds one partition's distinct pairs (20
+bytes each; each worker reduces one partition at a time: raise ``partitions`` when one does not fit;
+partitions split by site, so one site's distinct lines always share a partition: a single site with
+hundreds of millions of distinct lines is the one case this bound does not cover); the apply phase of a
+shard loads only the decisions about lines that shard has. Outside a run folder (`websieve.clean`)
+nothing is removed: documents pass through annotated ``skipped: "no run folder"``.
 
 >>> line_key("  © 2024 Café Müller — All rights reserved. ")
 '0000 cafe muller all rights reserved'

@@ -44,16 +44,16 @@ documents of the run have; a text's lines are its paragraphs.
   paragraphs an earlier page of its site carried as teasers, 0.59). Dropping loses a page's own text;
   a fragment left behind is cheap, and the quality filters judge it.
 
-Cost and memory: the steps before this one run twice (for the map, then in the main pass). The map
-holds one shard's distinct (paragraph, document) pairs as numpy arrays (16 bytes each) and writes, per
-partition, each distinct paragraph of the shard with its document count and first record, and the ids
-of the shard's documents. A reduce task holds one partition's distinct paragraphs (20 bytes each while
-it sums; 16 more and the keeper's id for each one that several documents have) and one shard's ids at a
-time; partitions split by paragraph, so they are even. The apply phase of a shard loads only the
-decisions about paragraphs that shard has (a Python dict entry, some 150 bytes, each). A document
-that a step before this one drops in the main pass but not in the map (a time budget) still counts as
-the keeper of its paragraphs. Outside a run folder (`websieve.clean`) nothing is removed: documents pass
-through annotated ``skipped: "no run folder"``.
+Cost and memory: the steps before this one run once (the first global step's map spills what reaches it
+for the main pass; `websieve.executors.spill`). The map holds one shard's distinct (paragraph, document)
+pairs as numpy arrays (16 bytes each) and writes, per partition, each distinct paragraph of the shard
+with its document count and first record, and the ids of the shard's documents. A reduce task holds one
+partition's distinct paragraphs (20 bytes each while it sums; 16 more and the keeper's id for each one
+that several documents have) and one shard's ids at a time; partitions split by paragraph, so they are
+even. The apply phase of a shard loads only the decisions about paragraphs that shard has (a Python dict
+entry, some 150 bytes, each). A document that a step before this one drops in the main pass but not in
+the map (a time budget) still counts as the keeper of its paragraphs. Outside a run folder
+(`websieve.clean`) nothing is removed: documents pass through annotated ``skipped: "no run folder"``.
 
 In a run (a press release quoted by three pages; the third page is nothing but the quote):
 

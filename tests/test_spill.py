@@ -1,0 +1,72 @@
+"""The steps before a run's first global step run once per document: its map spills what reached it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+from conftest import JSONL_DIR, tree_bytes
+from websieve import Executor, run
+from websieve.config import build_run_config
+from websieve.executors import spill, stage, task
+from websieve.steps.quality.c4 import C4Quality
+
+with gzip.open(JSONL_DIR / "noisy-dev-41-60.jsonl.gz", "rt", encoding="utf-8") as _fh:
+    REAL = [json.loads(line)["text"] for line in _fh][:12]
+
+CONFIG = {
+    "steps": [{"extract.html": {"min_chars": None}}, "quality.c4", "dedup.exact", "dedup.minhash"],
+    "read": {"files_per_shard": 1},
+}
+
+
+def _corpus(folder: Path) -> Path:
+    folder.mkdir()
+    for name, part in (("a.jsonl", REAL[:6]), ("b.jsonl", REAL[4:8] + REAL[:2])):  # 4 texts twice
+        rows = [{"id": f"{name[0]}{i}", "text": text} for i, text in enumerate(part)]
+        (folder / name).write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+    return folder
+
+
+def test_the_steps_before_the_first_global_step_run_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = _corpus(tmp_path / "in")
+    calls: list[str] = []
+    apply = C4Quality.apply
+
+    def counted(self: C4Quality, doc: object, ctx: object) -> object:
+        calls.append(doc.id)  # type: ignore[attr-defined]
+        return apply(self, doc, ctx)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(C4Quality, "apply", counted)
+    summary = run(
+        build_run_config(CONFIG), inputs=[str(corpus)], output=tmp_path / "run", executor=Executor.INLINE
+    )
+    assert sorted(calls) == sorted(f"{p}{i}" for p in "ab" for i in range(6))  # once each, not once a pass
+    assert summary.stats["input"] == 12
+    assert summary.stats["dropped_by"]["dedup.exact@1"] == {"exact_duplicate": 4}
+    assert not list((tmp_path / "run" / "_state" / "spill").iterdir())  # removed once each shard is done
+
+
+def test_a_run_from_the_spill_is_the_run_without_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = _corpus(tmp_path / "in")
+    run(build_run_config(CONFIG), inputs=[str(corpus)], output=tmp_path / "spilled", executor=Executor.INLINE)
+    run(
+        build_run_config(CONFIG),
+        inputs=[str(corpus)],
+        output=tmp_path / "local",
+        executor=Executor.LOCAL,
+        workers=2,
+    )
+    assert tree_bytes(tmp_path / "local") == tree_bytes(tmp_path / "spilled")
+    # an older run folder has no spill: every pass starts from the reader, and decides the same
+    monkeypatch.setattr(task, "read_spill", lambda *_: None)
+    monkeypatch.setattr(stage, "read_spill", lambda *_: None)
+    monkeypatch.setattr(spill.SpillWriter, "close", lambda self, _: self.abandon())
+    run(build_run_config(CONFIG), inputs=[str(corpus)], output=tmp_path / "plain", executor=Executor.INLINE)
+    assert tree_bytes(tmp_path / "plain") == tree_bytes(tmp_path / "spilled")
