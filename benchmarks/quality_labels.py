@@ -36,7 +36,9 @@ STEPS = (GopherRepetition(), GopherQuality(), C4Quality(), FineWebQuality())
 
 def chains() -> dict[str, list[Step[Any]]]:
     """The chains compared, each as its steps."""
-    default = load_preset("default")
+    preset = load_preset("default")
+    # its quality chain: deduplication judges no page's quality (and the labelled pages have no copies)
+    default = replace(preset, steps=tuple(s for s in preset.steps if not s.name.startswith("dedup.")))
     with_c4 = replace(default, steps=(*default.steps, StepEntry("quality.c4", C4Quality.config_cls())))
     out: dict[str, list[Step[Any]]] = {"FineWeb (fineweb preset's filters)": list(STEPS)}
     for name, config in (("default preset", default), ("default preset + quality.c4", with_c4)):
