@@ -21,10 +21,10 @@ import orjson
 from websieve.config import RunConfig
 from websieve.document import Document
 from websieve.executors.spill import Spill, SpillWriter, first_global_step, read_spill
-from websieve.executors.task import ProgressFn, pipeline_for, timed
+from websieve.executors.task import ProgressFn, pipeline_for, shard_context, timed
 from websieve.ledger.records import ShardLedger
 from websieve.registry import step_class
-from websieve.steps.base import Step, StepContext
+from websieve.steps.base import Step
 from websieve.steps.global_stage import GlobalStep, StageState
 from websieve.steps.read import reader_for
 from websieve.steps.read.detect import Shard
@@ -116,13 +116,7 @@ class MapTask:
         else:
             # a later global step: from the first one's spill, with a ledger thrown away (the main pass
             # records every fate once); without a spill (an older run folder), from the reader
-            ctx = StepContext(
-                ledger=ShardLedger(),
-                on_error=cfg.on_error,
-                annotate_only=cfg.annotate_only,
-                run_dir=run_dir,
-                shard=self.shard.name,
-            )
+            ctx = shard_context(cfg, ShardLedger(), run_dir, self.shard)
             spilled = read_spill(run_dir, self.shard.name) if first is not None else None
             if spilled is not None and first is not None:
                 stream = _counted(spilled[1], progress)
@@ -152,13 +146,7 @@ class MapTask:
         shard's real ledger; what reaches the map is also spilled for the main pass (`spill`)."""
         cfg = self.config
         ledger = ShardLedger()
-        ctx = StepContext(
-            ledger=ledger,
-            on_error=cfg.on_error,
-            annotate_only=cfg.annotate_only,
-            run_dir=run_dir,
-            shard=self.shard.name,
-        )
+        ctx = shard_context(cfg, ledger, run_dir, self.shard)
         inclusive = [0.0] * (len(before) + 1)
         reader = reader_for(self.shard.kind, cfg.read)
         stream = timed(_counted(reader.read(self.shard, ctx), progress), inclusive, 0)

@@ -111,19 +111,24 @@ def timed(stream: Iterator[Document], acc: list[float], slot: int) -> Iterator[D
         yield doc
 
 
+def shard_context(cfg: RunConfig, ledger: ShardLedger, run_dir: Path, shard: Shard) -> StepContext:
+    """The context the steps of one shard's pass (or of its map) record into."""
+    return StepContext(
+        ledger=ledger,
+        on_error=cfg.on_error,
+        annotate_only=cfg.annotate_only,
+        run_dir=run_dir,
+        shard=shard.name,
+    )
+
+
 def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResult:
     """Process one shard end to end and return its counts (also written to its completion marker)."""
     run_dir = Path(task.run_dir)
     cfg = task.config
     pipe = pipeline_for(cfg, task.config_key)
     ledger = ShardLedger()
-    ctx = StepContext(
-        ledger=ledger,
-        on_error=cfg.on_error,
-        annotate_only=cfg.annotate_only,
-        run_dir=run_dir,
-        shard=task.shard.name,
-    )
+    ctx = shard_context(cfg, ledger, run_dir, task.shard)
     reader = reader_for(task.shard.kind, cfg.read)
     writer = ShardWriter(cfg.write)
 
