@@ -16,7 +16,7 @@ from websieve.executors import spill, stage, task
 from websieve.steps.quality.c4 import C4Quality
 
 with gzip.open(JSONL_DIR / "noisy-dev-41-60.jsonl.gz", "rt", encoding="utf-8") as _fh:
-    REAL = [json.loads(line)["text"] for line in _fh][:12]
+    REAL = [json.loads(line)["text"] for line in _fh][:16]
 
 CONFIG = {
     "steps": [{"extract.html": {"min_chars": None}}, "quality.c4", "dedup.exact", "dedup.minhash"],
@@ -50,23 +50,50 @@ def test_the_steps_before_the_first_global_step_run_once(
     assert sorted(calls) == sorted(f"{p}{i}" for p in "ab" for i in range(6))  # once each, not once a pass
     assert summary.stats["input"] == 12
     assert summary.stats["dropped_by"]["dedup.exact@1"] == {"exact_duplicate": 4}
-    assert not list((tmp_path / "run" / "_state" / "spill").iterdir())  # removed once each shard is done
+    assert not (tmp_path / "run" / "_state" / "spill").exists()  # removed once every shard is done
+
+
+#: lines removed and documents dropped before the global step, and after it
+MIXED = {
+    "steps": ["extract.html", "clean.lines", "quality.gopher_quality", "dedup.exact", "quality.c4"],
+    "read": {"files_per_shard": 1},
+}
 
 
 def test_a_run_from_the_spill_is_the_run_without_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    corpus = _corpus(tmp_path / "in")
-    run(build_run_config(CONFIG), inputs=[str(corpus)], output=tmp_path / "spilled", executor=Executor.INLINE)
-    run(
-        build_run_config(CONFIG),
-        inputs=[str(corpus)],
-        output=tmp_path / "local",
-        executor=Executor.LOCAL,
-        workers=2,
-    )
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name, part in (("a.jsonl", REAL[:10]), ("b.jsonl", REAL[6:16] + REAL[:3])):
+        rows = [{"id": f"{name[0]}{i}", "text": text} for i, text in enumerate(part)]
+        (corpus / name).write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+    config = build_run_config(MIXED)
+    summary = run(config, inputs=[str(corpus)], output=tmp_path / "spilled", executor=Executor.INLINE)
+    assert {"quality.gopher_quality@1", "dedup.exact@1"} <= summary.stats["dropped_by"].keys()
+    assert {"clean.lines@2", "quality.c4@1"} <= summary.stats["removed_lines"].keys()
+    assert not (tmp_path / "spilled" / "_state" / "spill").exists()
+    run(config, inputs=[str(corpus)], output=tmp_path / "local", executor=Executor.LOCAL, workers=2)
     assert tree_bytes(tmp_path / "local") == tree_bytes(tmp_path / "spilled")
     # an older run folder has no spill: every pass starts from the reader, and decides the same
     monkeypatch.setattr(task, "read_spill", lambda *_: None)
-    monkeypatch.setattr(stage, "read_spill", lambda *_: None)
+    monkeypatch.setattr(stage, "spilled_documents", lambda *_: None)
     monkeypatch.setattr(spill.SpillWriter, "close", lambda self, _: self.abandon())
-    run(build_run_config(CONFIG), inputs=[str(corpus)], output=tmp_path / "plain", executor=Executor.INLINE)
+    run(config, inputs=[str(corpus)], output=tmp_path / "plain", executor=Executor.INLINE)
     assert tree_bytes(tmp_path / "plain") == tree_bytes(tmp_path / "spilled")
+
+
+def test_overwrite_clears_what_a_run_without_run_json_left(tmp_path: Path) -> None:
+    """A run folder whose run.json is gone (a run killed before it wrote one, a copy): --overwrite clears
+    its markers and spills instead of resuming from them."""
+    corpus = _corpus(tmp_path / "in")
+    out = tmp_path / "run"
+    run(build_run_config(CONFIG), inputs=[str(corpus)], output=out, executor=Executor.INLINE)
+    want = tree_bytes(out)
+    (out / "run.json").unlink()
+    stale = out / "_state" / "spill" / ".part-00000.docs.tmp-1"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"left by a killed map")
+    other = build_run_config({**CONFIG, "steps": [{"extract.html": {"min_chars": None}}, "dedup.exact"]})
+    summary = run(other, inputs=[str(corpus)], output=out, executor=Executor.INLINE, overwrite=True)
+    assert summary.shards_run == 2 and not stale.exists()
+    assert tree_bytes(out) != want  # the other run's, not the old markers resumed
+    assert summary.stats["dropped_by"] == {"dedup.exact@1": {"exact_duplicate": 4}}

@@ -39,6 +39,7 @@ from websieve._version import __version__
 from websieve.config import RunConfig, build_run_config
 from websieve.errors import ConfigError, ResumeError, UserError
 from websieve.executors import Executor
+from websieve.executors.spill import remove_spill
 from websieve.executors.task import ShardResult, ShardTask, Task, marker_path
 from websieve.pipeline import Pipeline, fingerprint
 from websieve.steps.global_stage import GlobalStep, StageState
@@ -92,23 +93,24 @@ def load_run_request(run_dir: str | Path) -> tuple[RunConfig, list[str]]:
 def _check_run_dir(run_dir: Path, fp: dict[str, str], overwrite: bool) -> bool:
     """True when ``run_dir`` holds this same run (resume); refuses a different one."""
     info_path = run_dir / "run.json"
-    if not info_path.exists():
-        if run_dir.exists() and any(run_dir.iterdir()) and not overwrite:
-            raise ResumeError(
-                f"output folder {run_dir} is not empty and holds no websieve run; "
-                "choose a new --output or pass --overwrite"
-            )
-        return False
-    old = orjson.loads(info_path.read_bytes()).get("fingerprint", {})
-    if old.get("run") == fp["run"]:
-        return True
-    if overwrite:
+    if info_path.exists():
+        old = orjson.loads(info_path.read_bytes()).get("fingerprint", {})
+        if old.get("run") == fp["run"]:
+            return True
+    elif run_dir.exists() and any(run_dir.iterdir()) and not overwrite:
+        raise ResumeError(
+            f"output folder {run_dir} is not empty and holds no websieve run; "
+            "choose a new --output or pass --overwrite"
+        )
+    if overwrite:  # what a different run, or one whose run.json is gone, left here
         for part in _RUN_PARTS:
             target = run_dir / part
             if target.is_dir():
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
+        return False
+    if not info_path.exists():
         return False
     changed = [what for what in ("config", "inputs", "version", "external") if old.get(what) != fp.get(what)]
     why = {
@@ -435,6 +437,7 @@ def run(
             if on_shard is not None:
                 on_shard(result)
     wall = time.perf_counter() - started
+    remove_spill(run_dir)  # every shard is done; also what a killed map or main pass left
 
     stats = _merge(done + fresh)
     processed = sum(r.input for r in fresh)

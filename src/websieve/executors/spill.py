@@ -9,9 +9,11 @@ step. The spill is written atomically before the map's marker, so a map marker m
 without one (a run folder from an older websieve) runs its steps from the reader as before. It is
 removed once the shard's main pass has finished.
 
-Format: ``RUN/_state/spill/<shard>.docs``, batches of pickled documents, each a zstd frame after its
-8-byte length; ``<shard>.meta``, the pickled ledger, quarantine and timings. Both are websieve's own
-intermediate files (pickle: never load a spill from elsewhere).
+Format: ``RUN/_state/spill/<shard>.docs``, batches of pickled documents (256, or fewer once they hold
+8M characters), each a zstd frame after its 8-byte length; ``<shard>.meta``, the ledger, quarantine and
+timings, pickled in one zstd frame. Every shard's spill is on disk between the maps and its main pass
+(about the size of its text, compressed), and the folder is removed at the end of the run. Both are
+websieve's own intermediate files (pickle: never load a spill from elsewhere).
 """
 
 from __future__ import annotations
@@ -29,9 +31,18 @@ from websieve.ledger.records import ShardLedger
 from websieve.steps.base import Step
 from websieve.steps.global_stage import GlobalStep
 
-__all__ = ["Spill", "SpillWriter", "first_global_step", "read_spill", "remove_spill", "spill_paths"]
+__all__ = [
+    "Spill",
+    "SpillWriter",
+    "first_global_step",
+    "read_spill",
+    "remove_spill",
+    "spill_paths",
+    "spilled_documents",
+]
 
 _BATCH = 256
+_BATCH_CHARS = 8 << 20  # or fewer documents when they are large (HTML before extraction)
 _LENGTH = struct.Struct("<Q")
 
 
@@ -64,15 +75,19 @@ class SpillWriter:
 
         self._docs, self._meta = spill_paths(run_dir, shard)
         self._docs.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self._docs.parent.glob(f".{shard}.*.tmp-*"):  # a map killed while it wrote
+            stale.unlink(missing_ok=True)
         self._tmp = self._docs.with_name(f".{self._docs.name}.tmp-{os.getpid()}")
         self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed in close()
         self._compressor = zstandard.ZstdCompressor(level=1)
         self._batch: list[Document] = []
+        self._chars = 0
 
     def tee(self, docs: Iterator[Document]) -> Iterator[Document]:
         for doc in docs:
             self._batch.append(doc)
-            if len(self._batch) >= _BATCH:
+            self._chars += len(doc.text or "") + len(doc.html or "")
+            if len(self._batch) >= _BATCH or self._chars >= _BATCH_CHARS:
                 self._flush()
             yield doc
 
@@ -82,6 +97,7 @@ class SpillWriter:
             self._fh.write(_LENGTH.pack(len(data)))
             self._fh.write(data)
             self._batch = []
+            self._chars = 0
 
     def close(self, spill: Spill) -> None:
         """Finish the documents file, then write the meta file: both atomically, documents first."""
@@ -89,7 +105,7 @@ class SpillWriter:
         self._fh.close()
         os.replace(self._tmp, self._docs)
         tmp = self._meta.with_name(f".{self._meta.name}.tmp-{os.getpid()}")
-        tmp.write_bytes(pickle.dumps(spill, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(self._compressor.compress(pickle.dumps(spill, protocol=pickle.HIGHEST_PROTOCOL)))
         os.replace(tmp, self._meta)
 
     def abandon(self) -> None:
@@ -99,11 +115,21 @@ class SpillWriter:
 
 def read_spill(run_dir: Path, shard: str) -> tuple[Spill, Iterator[Document]] | None:
     """The shard's spill (its record and its documents, streamed), or ``None`` when it has none."""
+    import zstandard
+
     docs_path, meta_path = spill_paths(run_dir, shard)
     if not meta_path.exists() or not docs_path.exists():
         return None
-    spill: Spill = pickle.loads(meta_path.read_bytes())
+    spill: Spill = pickle.loads(zstandard.ZstdDecompressor().decompress(meta_path.read_bytes()))
     return spill, _documents(docs_path)
+
+
+def spilled_documents(run_dir: Path, shard: str) -> Iterator[Document] | None:
+    """Only the documents of the shard's spill (what a later global step's map needs), or ``None``."""
+    docs_path, meta_path = spill_paths(run_dir, shard)
+    if not meta_path.exists() or not docs_path.exists():
+        return None
+    return _documents(docs_path)
 
 
 def _documents(path: Path) -> Iterator[Document]:
@@ -117,6 +143,12 @@ def _documents(path: Path) -> Iterator[Document]:
             yield from batch
 
 
-def remove_spill(run_dir: Path, shard: str) -> None:
+def remove_spill(run_dir: Path, shard: str | None = None) -> None:
+    """Remove one shard's spill, or (``shard`` None: every shard is done) the whole spill folder."""
+    if shard is None:
+        import shutil
+
+        shutil.rmtree(run_dir / "_state" / "spill", ignore_errors=True)
+        return
     for path in spill_paths(run_dir, shard):
         path.unlink(missing_ok=True)

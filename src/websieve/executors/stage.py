@@ -20,7 +20,7 @@ import orjson
 
 from websieve.config import RunConfig
 from websieve.document import Document
-from websieve.executors.spill import Spill, SpillWriter, first_global_step, read_spill
+from websieve.executors.spill import Spill, SpillWriter, first_global_step, spilled_documents
 from websieve.executors.task import ProgressFn, pipeline_for, shard_context, timed
 from websieve.ledger.records import ShardLedger
 from websieve.registry import step_class
@@ -117,9 +117,9 @@ class MapTask:
             # a later global step: from the first one's spill, with a ledger thrown away (the main pass
             # records every fate once); without a spill (an older run folder), from the reader
             ctx = shard_context(cfg, ShardLedger(), run_dir, self.shard)
-            spilled = read_spill(run_dir, self.shard.name) if first is not None else None
+            spilled = spilled_documents(run_dir, self.shard.name) if first is not None else None
             if spilled is not None and first is not None:
-                stream = _counted(spilled[1], progress)
+                stream = _counted(spilled, progress)
                 before = pipe.steps[first : self.step_index]
             else:
                 stream = _counted(reader_for(self.shard.kind, cfg.read).read(self.shard, ctx), progress)

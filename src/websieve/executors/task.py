@@ -164,7 +164,10 @@ def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResul
         progress(len(ledger.rows) - reported)
 
     if ctx.quarantine:
-        _write_quarantine(run_dir / "quarantine" / f"{task.shard.name}.jsonl.zst", ctx.quarantine)
+        quarantine = sorted(
+            ctx.quarantine, key=lambda d: (d.origin.path, d.origin.offset) if d.origin else ("", 0)
+        )
+        _write_quarantine(run_dir / "quarantine" / f"{task.shard.name}.jsonl.zst", quarantine)
     write_shard_tables(run_dir, task.shard.name, ledger)
     if spill is not None:  # the spilled steps' times, and theirs under the later steps' inclusive times
         upstream = spill.seconds[-1]

@@ -67,6 +67,15 @@ class AnnotationRows:
         self.numbers: list[float | None] = []
         self.labels: list[str | None] = []
 
+    def reordered(self, keys: list[int]) -> AnnotationRows:
+        """The rows stably sorted by ``keys`` (one per row)."""
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        out = AnnotationRows()
+        for name in self.__slots__:
+            column = getattr(self, name)
+            setattr(out, name, [column[i] for i in order])
+        return out
+
     def add(self, doc: Document) -> None:
         for step, signals in doc.annotations.items():
             for key, value in signals.items():

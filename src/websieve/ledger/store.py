@@ -26,6 +26,12 @@ def write_shard_tables(run_dir: Path, name: str, ledger: ShardLedger) -> None:
     import pyarrow as pa
 
     rows = sorted(ledger.rows, key=lambda r: (r.source, r.offset, r.id))
+    # removed lines and annotations in the documents' order too, each document's in the order recorded:
+    # the same whether the steps ran in one pass or partly in a global step's map (the spill)
+    rank: dict[str, int] = {}
+    for r in rows:
+        rank.setdefault(r.id, len(rank))
+    annotations = annotations.reordered([rank.get(i, len(rank)) for i in annotations.ids])
     _write(
         pa.table(
             {
@@ -43,7 +49,7 @@ def write_shard_tables(run_dir: Path, name: str, ledger: ShardLedger) -> None:
         ),
         run_dir / "ledger" / f"{name}.parquet",
     )
-    removed = ledger.removed
+    removed = sorted(ledger.removed, key=lambda r: rank.get(r.id, len(rank)))
     _write(
         pa.table(
             {
