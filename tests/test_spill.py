@@ -12,7 +12,9 @@ import pytest
 from conftest import JSONL_DIR, tree_bytes
 from websieve import Executor, run
 from websieve.config import build_run_config
+from websieve.document import Document
 from websieve.executors import spill, stage, task
+from websieve.ledger.records import ShardLedger
 from websieve.steps.quality.c4 import C4Quality
 
 with gzip.open(JSONL_DIR / "noisy-dev-41-60.jsonl.gz", "rt", encoding="utf-8") as _fh:
@@ -97,3 +99,18 @@ def test_overwrite_clears_what_a_run_without_run_json_left(tmp_path: Path) -> No
     assert summary.shards_run == 2 and not stale.exists()
     assert tree_bytes(out) != want  # the other run's, not the old markers resumed
     assert summary.stats["dropped_by"] == {"dedup.exact@1": {"exact_duplicate": 4}}
+
+
+def test_a_spill_is_given_up_when_writing_costs_more_than_the_steps(tmp_path: Path) -> None:
+    docs = [Document(id=str(i), text=text) for i, text in enumerate(REAL * 40)]  # 640: three batches
+    for upstream, kept in ((0.0, False), (1e9, True)):
+        writer = spill.SpillWriter(tmp_path, f"part-{int(kept)}")
+        assert [d.id for d in writer.tee(iter(docs), lambda u=upstream: u)] == [d.id for d in docs]
+        assert writer.worth_it is kept
+        if kept:
+            writer.close(spill.Spill(ledger=ShardLedger()))
+        else:
+            writer.abandon()
+    back = spill.read_spill(tmp_path, "part-1")
+    assert back is not None and [d.id for d in back[1]] == [d.id for d in docs]
+    assert spill.read_spill(tmp_path, "part-0") is None and not list(tmp_path.glob("_state/spill/.*"))

@@ -6,8 +6,10 @@ the first global step's map writes what it saw to a *spill*: the documents that 
 and everything the steps before it recorded (the shard's ledger so far, its quarantine, their timings).
 The main pass, and the maps of later global steps, then start from the spill at the first global
 step. The spill is written atomically before the map's marker, so a map marker means a spill; a shard
-without one (a run folder from an older websieve) runs its steps from the reader as before. It is
-removed once the shard's main pass has finished.
+without one runs its steps from the reader as before: a run folder from an older websieve, and a shard
+whose steps before the global step took less time over its first two batches than writing them did
+(text input read straight into the dedup steps: the spill would only add work). It is removed once the shard's
+main pass has finished.
 
 Format: ``RUN/_state/spill/<shard>.docs``, batches of pickled documents (256, or fewer once they hold
 8M characters), each a zstd frame after its 8-byte length; ``<shard>.meta``, the ledger, quarantine and
@@ -21,7 +23,8 @@ from __future__ import annotations
 import os
 import pickle
 import struct
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,22 +85,43 @@ class SpillWriter:
         self._compressor = zstandard.ZstdCompressor(level=1)
         self._batch: list[Document] = []
         self._chars = 0
+        self.seconds = 0.0
+        """Time spent writing so far (about what reading the spill back will cost)."""
+        self.given_up = False
+        self._batches = 0
 
-    def tee(self, docs: Iterator[Document]) -> Iterator[Document]:
+    def tee(self, docs: Iterator[Document], upstream: Callable[[], float]) -> Iterator[Document]:
+        """Pass ``docs`` through, writing them; ``upstream()`` says how long the steps that made them have
+        taken so far. Once two batches show that writing costs more than those steps (text read straight
+        into a dedup step), the spill is given up (`worth_it`) and the rest only passes through."""
         for doc in docs:
+            if self.given_up:
+                yield doc
+                continue
             self._batch.append(doc)
             self._chars += len(doc.text or "") + len(doc.html or "")
             if len(self._batch) >= _BATCH or self._chars >= _BATCH_CHARS:
                 self._flush()
+                self._batches += 1
+                if self._batches >= 2 and upstream() <= self.seconds:
+                    self.given_up = True
             yield doc
+
+    @property
+    def worth_it(self) -> bool:
+        """Whether the spill is kept: reading it back costs about what writing it did, so it must have
+        cost less than running the steps before the global step again."""
+        return not self.given_up
 
     def _flush(self) -> None:
         if self._batch:
+            started = time.perf_counter()
             data = self._compressor.compress(pickle.dumps(self._batch, protocol=pickle.HIGHEST_PROTOCOL))
             self._fh.write(_LENGTH.pack(len(data)))
             self._fh.write(data)
             self._batch = []
             self._chars = 0
+            self.seconds += time.perf_counter() - started
 
     def close(self, spill: Spill) -> None:
         """Finish the documents file, then write the meta file: both atomically, documents first."""

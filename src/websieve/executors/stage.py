@@ -154,7 +154,7 @@ class MapTask:
             stream = timed(earlier.process(stream, ctx), inclusive, i)
         writer = SpillWriter(run_dir, self.shard.name)
         try:
-            stream = writer.tee(stream)
+            stream = writer.tee(stream, lambda: inclusive[-1])
             counts = step.map_shard(
                 _not_dropped(stream) if cfg.annotate_only else stream,
                 StageState(run_dir, step.stage),
@@ -165,7 +165,10 @@ class MapTask:
         except BaseException:
             writer.abandon()
             raise
-        writer.close(Spill(ledger=ledger, quarantine=list(ctx.quarantine), seconds=inclusive))
+        if writer.worth_it:
+            writer.close(Spill(ledger=ledger, quarantine=list(ctx.quarantine), seconds=inclusive))
+        else:  # the steps are cheaper to run again than their output is to read back
+            writer.abandon()
         return counts
 
 
