@@ -4,8 +4,8 @@ Executors schedule them like shard tasks. The first global step's map task runs 
 steps before it with the shard's ledger, hands the surviving documents to `GlobalStep.map_shard` and
 spills them with that ledger (`websieve.executors.spill`), then writes the shard's map marker; a later
 global step's map starts from the spill and runs the steps between the two with a throwaway ledger (the
-main pass records every fate once). A reduce task decides one
-partition. `websieve.runs.run` writes ``reduce.done`` once every partition is decided.
+main pass records every fate once). A reduce task decides one partition of one phase.
+`websieve.runs.run` writes ``reduce.done`` once every phase is decided.
 """
 
 from __future__ import annotations
@@ -110,9 +110,10 @@ class MapTask:
         step = pipe.steps[self.step_index]
         if not isinstance(step, GlobalStep):
             raise TypeError(f"step {step.step_id} is not a global step")
+        state = StageState(run_dir, step.stage)
         first = first_global_step(pipe.steps)
         if self.step_index == first:
-            counts = self._map_and_spill(step, pipe.steps[:first], run_dir, progress)
+            counts = self._map_and_spill(step, state, pipe.steps[:first], progress)
         else:
             # a later global step: from the first one's spill, with a ledger thrown away (the main pass
             # records every fate once); without a spill (an older run folder), from the reader
@@ -128,8 +129,7 @@ class MapTask:
                 stream = earlier.process(stream, ctx)
             if cfg.annotate_only:
                 stream = _not_dropped(stream)
-            counts = step.map_shard(stream, StageState(run_dir, step.stage), self.shard.name)
-        state = StageState(run_dir, step.stage)
+            counts = step.map_shard(stream, state, self.shard.name)
         result = MapResult(
             shard=self.shard.name,
             index=self.shard.index,
@@ -140,11 +140,15 @@ class MapTask:
         return result
 
     def _map_and_spill(
-        self, step: GlobalStep[Any], before: Sequence[Step[Any]], run_dir: Path, progress: ProgressFn | None
+        self,
+        step: GlobalStep[Any],
+        state: StageState,
+        before: Sequence[Step[Any]],
+        progress: ProgressFn | None,
     ) -> dict[str, int]:
         """The first global step's map: the reader and the steps before it run here, once, with the
         shard's real ledger; what reaches the map is also spilled for the main pass (`spill`)."""
-        cfg = self.config
+        cfg, run_dir = self.config, state.run_dir
         ledger = ShardLedger()
         ctx = shard_context(cfg, ledger, run_dir, self.shard)
         inclusive = [0.0] * (len(before) + 1)
@@ -156,9 +160,7 @@ class MapTask:
         try:
             stream = writer.tee(stream, lambda: inclusive[-1])
             counts = step.map_shard(
-                _not_dropped(stream) if cfg.annotate_only else stream,
-                StageState(run_dir, step.stage),
-                self.shard.name,
+                _not_dropped(stream) if cfg.annotate_only else stream, state, self.shard.name
             )
             for _ in stream:  # whatever the map left unread still goes to the spill
                 pass
