@@ -313,3 +313,14 @@ def test_annotate_only_marks_what_a_real_run_drops(tmp_path: Path) -> None:
             alone = not [r for r in rows if r["step"] == "dedup.minhash@1"]
             assert alone  # "short" has no near copy left, as in a real run
     assert marked == {("long", "quality.c4@1")}
+
+
+def test_the_first_in_the_input_survives_when_asked(tmp_path: Path) -> None:
+    corpus, _ = _corpus(tmp_path / "in")
+    config = _config(survivor="first")
+    run(config, inputs=[str(corpus)], output=tmp_path / "run", executor=Executor.INLINE)  # type: ignore[arg-type]
+    dropped = {str(r["id"]): r["value"] for r in read_ledger(tmp_path / "run") if r["fate"] == "dropped"}
+    # a.jsonl is the first shard: its copies stay, whatever their length
+    assert dropped == {"b0": "a0", "c0": "a0", "b1": "a1", "c2": "a2", "_2": "a2"}
+    with pytest.raises(ConfigError, match="survivor"):
+        build_run_config({"steps": [{"dedup.minhash": {"survivor": "shortest"}}]})

@@ -24,15 +24,15 @@ from dataclasses import dataclass
 import xxhash
 
 from websieve.document import Document, Field
-from websieve.steps.dedup.groups import DedupRule, GroupDedup
-from websieve.steps.global_stage import GlobalStepConfig
+from websieve.steps.dedup.groups import DedupConfig, DedupRule, GroupDedup
 
 __all__ = ["ExactDedup", "ExactDedupConfig", "text_key"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ExactDedupConfig(GlobalStepConfig):
-    """Options of `ExactDedup` (only ``partitions``: decisions do not depend on it)."""
+class ExactDedupConfig(DedupConfig):
+    """Options of `ExactDedup` (``partitions`` does not change its decisions; ``survivor``: the longest
+    copy as written, then the latest crawl, by default)."""
 
 
 def text_key(text: str) -> int:

@@ -27,7 +27,28 @@ from websieve.steps.base import StepContext
 from websieve.steps.global_stage import GlobalStep, GlobalStepConfig, StageState, write_table_atomic
 from websieve.steps.line_counts import read_columns
 
-__all__ = ["DedupRule", "GroupDedup", "decide_groups", "record_of", "write_decisions"]
+__all__ = [
+    "DedupConfig",
+    "DedupRule",
+    "GroupDedup",
+    "Survivor",
+    "decide_groups",
+    "record_of",
+    "write_decisions",
+]
+
+
+class Survivor(enum.Enum):
+    """Which document of a group or cluster stays (every rule ends on the smallest id, then the place in
+    the input, so the choice never depends on shards, workers or partitions)."""
+
+    LONGEST = "longest"
+    """The longest text, then the latest ``meta.crawl_date``: the most complete copy (it may be a copy
+    with more boilerplate or inserted material)."""
+    LATEST = "latest"
+    """The latest crawl, then the longest text: the page as it is now (`dedup.url`'s default)."""
+    FIRST = "first"
+    """The first in the input (shard, then record): the copy met first, e.g. the oldest crawl listed first."""
 
 
 class DedupRule(enum.Enum):
@@ -36,7 +57,15 @@ class DedupRule(enum.Enum):
     NEAR = "near_duplicate"
 
 
-C = TypeVar("C", bound=GlobalStepConfig)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DedupConfig(GlobalStepConfig):
+    """Options every dedup step of groups or clusters has."""
+
+    survivor: Survivor = Survivor.LONGEST
+    """Which document of a group stays (`Survivor`)."""
+
+
+C = TypeVar("C", bound=DedupConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +79,10 @@ class GroupDedup(GlobalStep[C]):
     """Base of the steps that keep one document per group of equal keys over a run (see `ExactDedup`).
 
     Subclasses give the key of a document (`key`; ``None``: the document is in no group) and the rule
-    a dropped document is recorded under; `newest_first` puts the latest crawl before the longest text
-    in the survivor rule (the smallest id decides last, always).
+    a dropped document is recorded under; their config's ``survivor`` (a `Survivor`) picks who stays.
     """
 
     rule: ClassVar[enum.Enum]
-    newest_first: ClassVar[bool] = False
     _decisions: dict[tuple[int, str], Decision] | None = None
 
     def key(self, doc: Document) -> int | None:
@@ -134,7 +161,7 @@ class GroupDedup(GlobalStep[C]):
             ids=[ident[i] for i in rows],
             weight=weight[rows],
             position=(shard_of[rows] << 32) + record[rows] + 1,
-            newest_first=self.newest_first,
+            survivor=self.config.survivor,
         )
         write_decisions(
             state, partition, shards, shard_of[rows], [ident[i] for i in rows], record[rows], *groups
@@ -181,25 +208,29 @@ def decide_groups(
     ids: Sequence[str],
     weight: npt.NDArray[np.uint32],
     position: npt.NDArray[np.int64],
-    newest_first: bool = False,
+    survivor: Survivor = Survivor.LONGEST,
 ) -> tuple[list[str], list[int]]:
     """The survivor of each row's group (``""`` for the survivor itself) and the group's size (its weights
-    summed), by the rule: the longest text, then the latest crawl (both swapped with ``newest_first``),
-    then the smallest id, then (documents with one id: a file read twice) the smallest ``position`` (the
-    document's place in the input: shard, then record).
+    summed), by the `Survivor` rule, then the smallest id, then (documents with one id: a file read
+    twice) the smallest ``position`` (the document's place in the input: shard, then record).
 
-    >>> decide_groups(np.array([7, 7, 9, 9], np.uint64), length=np.array([5, 8, 3, 3]),
-    ...               crawl=["", "", "2024", "2025"], ids=["a", "b", "c", "d"],
-    ...               weight=np.array([1, 2, 1, 1], np.uint32), position=np.arange(4))
+    >>> args = dict(length=np.array([5, 8, 3, 3]), crawl=["", "", "2024", "2025"], ids=["a", "b", "c", "d"],
+    ...             weight=np.array([1, 2, 1, 1], np.uint32), position=np.arange(4))
+    >>> decide_groups(np.array([7, 7, 9, 9], np.uint64), **args)
     (['b', '', 'd', ''], [3, 3, 2, 2])
+    >>> decide_groups(np.array([7, 7, 9, 9], np.uint64), survivor=Survivor.FIRST, **args)[0]
+    ['', 'a', '', 'c']
     """
     n = len(group)
     if n == 0:
         return [], []
     crawl_rank = np.unique(np.array(crawl, dtype=object), return_inverse=True)[1].astype(np.int64)
     id_rank = np.unique(np.array(ids, dtype=object), return_inverse=True)[1].astype(np.int64)
-    first, second = (-crawl_rank, -length) if newest_first else (-length, -crawl_rank)
-    order = np.lexsort((position, id_rank, second, first, group))
+    if survivor is Survivor.FIRST:
+        order = np.lexsort((position, group))
+    else:
+        first, second = (-crawl_rank, -length) if survivor is Survivor.LATEST else (-length, -crawl_rank)
+        order = np.lexsort((position, id_rank, second, first, group))
     g = group[order]
     new = np.ones(n, dtype=bool)
     new[1:] = g[1:] != g[:-1]
@@ -207,12 +238,12 @@ def decide_groups(
     run = np.cumsum(new) - 1
     size = np.add.reduceat(weight[order].astype(np.int64), starts)[run]
     head = order[starts][run]
-    survivor = [""] * n
+    kept_for = [""] * n
     sizes = [0] * n
     for row, winner, total in zip(order.tolist(), head.tolist(), size.tolist(), strict=True):
-        survivor[row] = "" if row == winner else ids[winner]
+        kept_for[row] = "" if row == winner else ids[winner]
         sizes[row] = total
-    return survivor, sizes
+    return kept_for, sizes
 
 
 def write_decisions(

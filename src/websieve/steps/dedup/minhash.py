@@ -67,10 +67,16 @@ import numpy.typing as npt
 from websieve.document import Document, Field
 from websieve.errors import ConfigError, WebsieveError
 from websieve.steps.dedup import components as cc
-from websieve.steps.dedup.groups import DedupRule, GroupDedup, decide_groups, record_of, write_decisions
+from websieve.steps.dedup.groups import (
+    DedupConfig,
+    DedupRule,
+    GroupDedup,
+    decide_groups,
+    record_of,
+    write_decisions,
+)
 from websieve.steps.dedup.signature import MinHasher, MinHashParams, band_keys_of
 from websieve.steps.global_stage import (
-    GlobalStepConfig,
     StageState,
     read_arrays,
     write_arrays_atomic,
@@ -88,7 +94,7 @@ _ALL_PAIRS = 16
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class MinHashDedupConfig(GlobalStepConfig):
+class MinHashDedupConfig(DedupConfig):
     """Options of `MinHashDedup`."""
 
     n_grams: int = 5
@@ -103,7 +109,7 @@ class MinHashDedupConfig(GlobalStepConfig):
     candidate, as FineWeb does."""
 
     def __post_init__(self) -> None:
-        GlobalStepConfig.__post_init__(self)
+        DedupConfig.__post_init__(self)
         MinHashParams(n_grams=self.n_grams, bands=self.bands, rows=self.rows, seed=self.seed)
         if self.min_similarity is not None and not 0.0 < self.min_similarity <= 1.0:
             raise ConfigError(f"min_similarity must be in (0, 1] or null, got {self.min_similarity}")
@@ -422,7 +428,13 @@ class MinHashDedup(GroupDedup[MinHashDedupConfig]):
         weight = np.concatenate([t[5] for t in tables]).astype(np.uint32)
         record = np.concatenate([t[6] for t in tables]).astype(np.int64)
         survivors, sizes = decide_groups(
-            label, length=length, crawl=crawl, ids=ids, weight=weight, position=node.astype(np.int64)
+            label,
+            length=length,
+            crawl=crawl,
+            ids=ids,
+            weight=weight,
+            position=node.astype(np.int64),
+            survivor=self.config.survivor,
         )
         number = {_shard_number(name): index for index, name in enumerate(shards)}
         shard_of = np.array([number[n] for n in (node >> np.uint64(32)).tolist()], dtype=np.int64)

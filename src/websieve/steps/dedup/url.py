@@ -21,8 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import xxhash
 
 from websieve.document import Document
-from websieve.steps.dedup.groups import DedupRule, GroupDedup
-from websieve.steps.global_stage import GlobalStepConfig
+from websieve.steps.dedup.groups import DedupConfig, DedupRule, GroupDedup, Survivor
 
 __all__ = ["UrlDedup", "UrlDedupConfig", "normalise_url"]
 
@@ -32,8 +31,11 @@ _DEFAULT_PORTS = frozenset({"80", "443"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class UrlDedupConfig(GlobalStepConfig):
-    """Options of `UrlDedup` (only ``partitions``: decisions do not depend on it)."""
+class UrlDedupConfig(DedupConfig):
+    """Options of `UrlDedup` (``partitions`` does not change its decisions)."""
+
+    survivor: Survivor = Survivor.LATEST
+    """Which copy of a URL stays: its latest crawl, by default."""
 
 
 def normalise_url(url: str) -> str | None:
@@ -64,7 +66,6 @@ class UrlDedup(GroupDedup[UrlDedupConfig]):
     stage = "dedup-url"
     config_cls = UrlDedupConfig
     rule = DedupRule.URL
-    newest_first = True
 
     def key(self, doc: Document) -> int | None:
         url = normalise_url(doc.url) if doc.url else None
