@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,3 +72,13 @@ def lists_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WEBSIEVE_LISTS", str(folder))
         yield folder
+
+
+def noisy_dev_rows() -> list[dict[str, str]]:
+    """The 60 noisy dev pages of tests/data/jsonl (id, url, text...), in order."""
+    with open(JSONL_DIR / "noisy-dev-head40.jsonl.zst", "rb") as fh:
+        data = zstandard.ZstdDecompressor().stream_reader(fh).read()
+    rows = [orjson.loads(line) for line in data.splitlines()]
+    with gzip.open(JSONL_DIR / "noisy-dev-41-60.jsonl.gz", "rb") as fh:
+        rows += [orjson.loads(line) for line in fh]
+    return rows

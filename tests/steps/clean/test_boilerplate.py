@@ -9,7 +9,6 @@ repeat their real navigation.
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
 from collections import Counter, defaultdict
@@ -18,11 +17,10 @@ from pathlib import Path
 import orjson
 import pyarrow.parquet as pq
 import pytest
-import zstandard
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import JSONL_DIR, WARC_DIR, read_ledger, read_output
+from conftest import WARC_DIR, noisy_dev_rows, read_ledger, read_output
 from websieve import Executor, clean, run
 from websieve.config import RunConfig, build_run_config
 from websieve.document import Document
@@ -47,20 +45,11 @@ STEPS = [
 ]
 
 
-def _noisy_rows() -> list[dict[str, str]]:
-    with open(JSONL_DIR / "noisy-dev-head40.jsonl.zst", "rb") as fh:
-        data = zstandard.ZstdDecompressor().stream_reader(fh).read()
-    rows = [orjson.loads(line) for line in data.splitlines()]
-    with gzip.open(JSONL_DIR / "noisy-dev-41-60.jsonl.gz", "rb") as fh:
-        rows += [orjson.loads(line) for line in fh]
-    return rows
-
-
 def _nonblank(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
-ROWS = _noisy_rows()
+ROWS = noisy_dev_rows()
 # the real footer of the kulinariaathome.com page (its last five lines)
 FOOTER = _nonblank(ROWS[2]["text"])[-5:]
 assert FOOTER[0] == "Haftungshinweis" and FOOTER[-1] == "%d Bloggern gefällt das:"

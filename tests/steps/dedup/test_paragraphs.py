@@ -10,7 +10,6 @@ step removes as well; a plain sequential model of the rule (`_expected`) gives e
 
 from __future__ import annotations
 
-import gzip
 import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -18,9 +17,8 @@ from pathlib import Path
 import orjson
 import pyarrow.parquet as pq
 import pytest
-import zstandard
 
-from conftest import JSONL_DIR, read_ledger, read_output, tree_bytes
+from conftest import noisy_dev_rows, read_ledger, read_output, tree_bytes
 from websieve import Executor, run
 from websieve.config import RunConfig, build_run_config
 from websieve.document import Document
@@ -35,16 +33,7 @@ STEP = ParagraphDedup.step_id
 MIN_CHARS = 50
 
 
-def _rows() -> list[dict[str, str]]:
-    with open(JSONL_DIR / "noisy-dev-head40.jsonl.zst", "rb") as fh:
-        data = zstandard.ZstdDecompressor().stream_reader(fh).read()
-    rows = [orjson.loads(line) for line in data.splitlines()]
-    with gzip.open(JSONL_DIR / "noisy-dev-41-60.jsonl.gz", "rb") as fh:
-        rows += [orjson.loads(line) for line in fh]
-    return rows
-
-
-ROWS = _rows()
+ROWS = noisy_dev_rows()
 
 
 def _long_lines(text: str) -> list[str]:
