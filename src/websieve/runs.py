@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -45,6 +45,10 @@ from websieve.pipeline import Pipeline, fingerprint
 from websieve.steps.global_stage import GlobalStep, StageState
 from websieve.steps.read import fields_of
 from websieve.steps.read.detect import InputListing, Shard, list_inputs, plan_shards
+
+if TYPE_CHECKING:
+    from websieve.executors.local import LocalPool
+    from websieve.executors.ray_pool import RayPool
 
 __all__ = ["RunSummary", "load_run_request", "run"]
 
@@ -200,13 +204,18 @@ class _Scheduler:
         workers: int | None,
         size: int,
         on_progress: Callable[[int], None] | None,
+        ray_address: str | None = None,
     ) -> None:
         self._on_progress = on_progress
-        self._pool = None
-        if executor is not Executor.INLINE:
+        self._pool: LocalPool | RayPool | None = None
+        if executor is Executor.LOCAL:
             from websieve.executors.local import LocalPool
 
             self._pool = LocalPool(workers=workers, size=size, on_progress=on_progress)
+        elif executor is Executor.RAY:
+            from websieve.executors.ray_pool import RayPool
+
+            self._pool = RayPool(workers=workers, size=size, on_progress=on_progress, address=ray_address)
 
     def run(self, tasks: Sequence[Task[R]]) -> Iterator[R]:
         if self._pool is None:
@@ -378,8 +387,13 @@ def run(
     on_shard: Callable[[ShardResult], None] | None = None,
     on_phase: Callable[[str, int, int], None] | None = None,
     on_phase_task: Callable[[], None] | None = None,
+    ray_address: str | None = None,
 ) -> RunSummary:
     """Run ``config`` over ``inputs`` into the run folder ``output``.
+
+    ``executor`` schedules the work: in this process, on a pool of local processes, or on Ray (a local
+    Ray cluster of ``workers`` CPUs started for the run, or the existing one at ``ray_address``); the
+    output is the same with each.
 
     Re-running the same config over the same inputs into the same folder skips finished shards; a
     different config or different inputs are refused (`ResumeError`) unless ``overwrite`` is set.
@@ -417,7 +431,9 @@ def run(
     # the pool serves the main pass and, when one is needed, every global stage's map and reduce
     size = max([len(pending), *(max(len(shards), step.partitions) for _, step in global_steps)])
     global_stages = None
-    with _Scheduler(executor, workers=workers, size=size, on_progress=on_progress) as scheduler:
+    with _Scheduler(
+        executor, workers=workers, size=size, on_progress=on_progress, ray_address=ray_address
+    ) as scheduler:
         if global_steps:
             global_stages = _run_global_stages(
                 pipe,

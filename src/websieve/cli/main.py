@@ -53,13 +53,23 @@ def cli() -> None:
 @click.option("--output", "-o", required=True, metavar="RUN", help="Run folder to write (created if needed).")
 @click.option(
     "--executor",
-    type=click.Choice(["inline", "local"]),
+    type=click.Choice(["inline", "local", "ray"]),
     default="local",
     show_default=True,
-    help="inline: one process; local: a pool of worker processes.",
+    help="inline: one process; local: a pool of worker processes; ray: Ray actors "
+    "(pip install 'websieve[ray]').",
 )
 @click.option(
-    "--workers", type=int, default=None, help="Worker processes for --executor local [default: cores]."
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes (local) or Ray actors (ray) [default: this machine's cores].",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    metavar="ADDRESS",
+    help="Join this Ray cluster (auto, ray://HOST:10001) instead of starting a local one for the run.",
 )
 @click.option(
     "--set",
@@ -90,6 +100,7 @@ def run_cmd(
     output: str,
     executor: str,
     workers: int | None,
+    ray_address: str | None,
     overrides: tuple[str, ...],
     fmt: str | None,
     annotate_only: bool,
@@ -141,6 +152,7 @@ def run_cmd(
             output=output,
             executor=Executor(executor),
             workers=workers,
+            ray_address=ray_address,
             overwrite=overwrite,
             on_start=progress.start,
             on_progress=progress.advance,

@@ -12,3 +12,5 @@ class Executor(enum.Enum):
     """Every shard in this process, one after the other (tests, debugging)."""
     LOCAL = "local"
     """A pool of worker processes on this machine (default: one per core)."""
+    RAY = "ray"
+    """Ray actors: a local Ray cluster started for the run, or an existing one (``ray_address``)."""
