@@ -207,3 +207,53 @@ def test_suffix_search_near_the_end(string: str) -> None:
         r = rules(code)
         found = r._suffix_search(string)
         assert r._find_suffix(string) == (found.end() - found.start() if found else 0)
+
+
+def test_a_large_token_match_by_parts_answers_as_the_whole_expression() -> None:
+    """French's token_match (1.4 MB) is compiled by first letter; on every string it must answer as the
+    whole expression: words built from each alternative's own start, their case variants, and others."""
+    import random
+    import re
+
+    from websieve.steps.quality.segment_spacy import _ByFirstLetter, rules
+
+    fr = rules("fr")
+    pattern, flags = fr._token_expressions[fr._token_index]
+    whole = re.compile(pattern, flags).match
+    parts = _ByFirstLetter.of(pattern, flags)
+    assert parts is not None and len(parts._groups) > 20
+    rng = random.Random(7)
+    stems = [
+        "grand",
+        "porte",
+        "anti",
+        "saint",
+        "arc",
+        "états",
+        "éco",
+        "week",
+        "abat",
+        "mi",
+        "K",
+        "ſaint",
+        "Œil",
+    ]
+    ends = [
+        "-mère",
+        "-monnaie",
+        "-âge",
+        "-Étienne",
+        "-ciel",
+        "-unis",
+        "-logique",
+        "-end",
+        "-jour",
+        "-x",
+        "",
+        "'hui",
+    ]
+    strings = [s + e for s in stems for e in ends]
+    strings += ["".join(rng.choice("aéeAÉsS-–'k") for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    differ = [s for s in strings if bool(whole(s)) != bool(parts(s))]
+    assert not differ
+    assert sum(bool(whole(s)) for s in strings) > 20  # the test does reach matches

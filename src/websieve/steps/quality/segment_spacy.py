@@ -84,6 +84,113 @@ def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
 
 _Search = Callable[..., "re.Match[str] | None"]
 
+_SPLIT_ABOVE = 100_000
+"""Token-match expressions longer than this (French's: 1.4 MB) are compiled by parts."""
+
+
+def _alternatives(pattern: str) -> tuple[str, list[str]] | None:
+    """A pattern's inline flags (``(?iu)``) and its top-level alternatives (inside one group that wraps the
+    whole pattern, if one does); ``None`` when it is unbalanced. Escapes, character classes and nested
+    groups are skipped over, not split."""
+    head = ""
+    if pattern.startswith("(?") and not pattern.startswith("(?:"):
+        end = pattern.find(")")
+        head, pattern = pattern[: end + 1], pattern[end + 1 :]
+    parts = _top_level(pattern)
+    if parts is None:
+        return None
+    if len(parts) == 1 and pattern.startswith("(?:") and pattern.endswith(")"):
+        inner = _top_level(pattern[3:-1])
+        if inner is not None and len(inner) > 1:
+            parts = inner
+    return head, parts
+
+
+def _top_level(body: str) -> list[str] | None:
+    """``body`` split at its top-level ``|``; ``None`` when its parentheses do not balance."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if body[i + 1 : i + 2] == "^":
+                i += 1
+            if body[i + 1 : i + 2] == "]":  # a "]" first in a class is a literal
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    if depth != 0 or in_class:
+        return None
+    parts.append(body[start:])
+    return parts
+
+
+class _ByFirstLetter:
+    """A token-match expression made of many ``^x...`` alternatives, matched by the alternatives that can
+    start with the string's first character, each group compiled on first need: the same answer as the
+    whole expression (an alternation matches when one of its alternatives does) for a fraction of its
+    compile time."""
+
+    def __init__(self, head: str, flags: int, groups: dict[str, list[str]], rest: list[str]) -> None:
+        self._head, self._flags = head, flags
+        self._groups = groups
+        self._rest = rest
+        self._compiled: dict[str, Callable[[str], object]] = {}
+        self._for_char: dict[str, list[str]] = {}
+
+    @classmethod
+    def of(cls, pattern: str, flags: int) -> _ByFirstLetter | None:
+        split = _alternatives(pattern)
+        if split is None:
+            return None
+        head, parts = split
+        groups: dict[str, list[str]] = {}
+        rest: list[str] = []
+        for part in parts:
+            bare = part
+            while bare.startswith("(?:"):
+                bare = bare[3:]
+            first = bare[1:2] if bare.startswith("^") else ""
+            if first and first.isalnum():
+                groups.setdefault(first, []).append(part)
+            else:
+                rest.append(part)
+        return cls(head, flags, groups, rest)
+
+    def _matcher(self, key: str, parts: list[str]) -> Callable[[str], object]:
+        found = self._compiled.get(key)
+        if found is None:
+            found = _compiled(f"{self._head}(?:{'|'.join(parts)})", self._flags).match
+            self._compiled[key] = found
+        return found
+
+    def __call__(self, string: str) -> object:
+        if not string:
+            return self._rest and self._matcher("", self._rest)(string)
+        first = string[0]
+        keys = self._for_char.get(first)
+        if keys is None:  # the groups whose first letter matches this character under the flags
+            keys = [k for k in self._groups if re.match(f"{self._head}{re.escape(k)}", first, self._flags)]
+            self._for_char[first] = keys
+        for key in keys:
+            if self._matcher(key, self._groups[key])(string):
+                return True
+        return bool(self._rest) and bool(self._matcher("", self._rest)(string))
+
 
 _Entry = tuple[tuple[str, ...], "frozenset[str] | None", tuple[str, ...]]
 """A chunk's tokens after the matcher ran within it; the tokens that, ending the previous chunk, come
@@ -118,7 +225,7 @@ class SpacyRules:
         self._suffix_by_char: dict[str, tuple[_Search | None, _Search | None]] = {}
         self._token_index = entry["token_match"]
         self._token_expressions = expressions
-        self._token: Callable[[str], re.Match[str] | None] | None = None
+        self._token: Callable[[str], object] | None = None
         url = expression("url_match")
         self._url = None if url is None else url.match
         self._letters_whole = bool(entry["letters_whole"])
@@ -144,10 +251,13 @@ class SpacyRules:
 
     # -- the expressions ----------------------------------------------------------------------------------
 
-    def _token_match(self) -> Callable[[str], re.Match[str] | None] | None:
-        # French's is 1.4 MB of alternatives (1.6 s to compile): compiled on first need
+    def _token_match(self) -> Callable[[str], object] | None:
+        # French's is 1.4 MB of alternatives (1.6 s to compile): compiled on first need, and a large one
+        # by parts (`_ByFirstLetter`), each part when a token first needs it
         if self._token is None and self._token_index is not None:
-            self._token = _compiled(*self._token_expressions[self._token_index]).match
+            pattern, flags = self._token_expressions[self._token_index]
+            split = _ByFirstLetter.of(pattern, flags) if len(pattern) > _SPLIT_ABOVE else None
+            self._token = split if split is not None else _compiled(pattern, flags).match
         return self._token
 
     def _find_suffix(self, string: str) -> int:
