@@ -26,7 +26,8 @@ __all__ = ["LocalPool", "default_workers", "run_local"]
 _progress_queue: Any = None
 
 
-_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Each worker is one thread of work: one BLAS thread each (a value the user set wins)."""
 
 
 def default_workers() -> int:
@@ -83,7 +84,7 @@ class LocalPool:
             self._drainer.start()
         # workers are the parallelism: one BLAS thread each (the line model's small matrix products slow
         # down, not up, when every worker also spawns a thread per core); a value the user set wins
-        added = {k: v for k, v in _ONE_THREAD.items() if k not in os.environ}
+        added = {k: v for k, v in ONE_THREAD.items() if k not in os.environ}
         os.environ.update(added)
         try:
             # ProcessPoolExecutor, not multiprocessing.Pool: when a worker dies (OOM killer, segfault in a

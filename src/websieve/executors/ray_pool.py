@@ -19,14 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from websieve.errors import UserError, WorkerError
-from websieve.executors.local import default_workers
+from websieve.executors.local import ONE_THREAD, default_workers
 from websieve.executors.task import Task
 
 __all__ = ["RayPool"]
 
 R = TypeVar("R")
-
-_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 class _Worker:
@@ -75,7 +73,7 @@ class RayPool:
                 "--executor ray needs Ray: pip install 'websieve[ray]' (or pip install 'ray>=2.9')"
             ) from exc
         if not ray.is_initialized():
-            env = {k: v for k, v in _ONE_THREAD.items() if k not in os.environ}
+            env = {k: v for k, v in ONE_THREAD.items() if k not in os.environ}
             if self._address is None:
                 ray.init(
                     num_cpus=self._n,
