@@ -58,6 +58,11 @@ def test_killed_at_ten_points_then_resumed_is_the_uninterrupted_run(
     assert proc.wait() == 0, proc.stderr.read() if proc.stderr else ""
     duration = time.perf_counter() - started
     want = tree_bytes(whole)
+    # a half-written file a kill leaves (written as .NAME.tmp-PID, renamed when complete) is swept away
+    stray = whole / "output" / ".part-00003.jsonl.zst.tmp-12345"
+    stray.write_bytes(b"half")
+    again = _websieve(str(config), "--input", str(inputs), "--output", str(whole), "--workers", "2")
+    assert again.wait() == 0 and not stray.exists() and tree_bytes(whole) == want
     inputs_total = len(read_ledger(whole))
     killed_at: list[tuple[int, int, int, int]] = []  # what the killed run had finished
     for k in range(1, 11):

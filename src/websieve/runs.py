@@ -244,6 +244,17 @@ def _global_steps(pipe: Pipeline) -> list[tuple[int, GlobalStep[Any]]]:
     return found
 
 
+def _remove_partial_files(run_dir: Path) -> None:
+    """Remove what a killed run left half written: files are written as ``.NAME.tmp-PID`` (or
+    ``NAME.tmp``) and renamed when complete, so a leftover one is never part of the run."""
+    for part in ("output", "ledger", "annotations", "quarantine", "_state"):
+        folder = run_dir / part
+        if folder.is_dir():
+            for path in folder.rglob("*.tmp*"):
+                if path.is_file() and (path.name.endswith(".tmp") or ".tmp-" in path.name):
+                    path.unlink(missing_ok=True)
+
+
 def _run_phase(
     step: GlobalStep[Any],
     phase: str,
@@ -454,6 +465,7 @@ def run(
                 on_shard(result)
     wall = time.perf_counter() - started
     remove_spill(run_dir)  # every shard is done; also what a killed map or main pass left
+    _remove_partial_files(run_dir)
 
     stats = _merge(done + fresh)
     processed = sum(r.input for r in fresh)
