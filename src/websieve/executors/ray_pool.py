@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from websieve.errors import UserError, WorkerError
 from websieve.executors.local import ONE_THREAD, default_workers
-from websieve.executors.task import Task
+from websieve.executors.task import ShardResult, Task
 
 __all__ = ["RayPool"]
 
@@ -40,12 +40,14 @@ class _Worker:
 
 
 def _documents(result: Any) -> int:
-    """How many documents a finished task read (for the progress display)."""
-    count = getattr(result, "input", None)
-    if isinstance(count, int):
-        return count
-    counts = getattr(result, "counts", None)
-    return int(counts.get("documents", 0)) if isinstance(counts, dict) and hasattr(result, "shard") else 0
+    """How many documents a finished task read (for the progress display; a reduce reads none)."""
+    from websieve.executors.stage import MapResult
+
+    if isinstance(result, ShardResult):
+        return result.input
+    if isinstance(result, MapResult):
+        return int(result.counts.get("documents", 0))
+    return 0
 
 
 class RayPool:

@@ -141,11 +141,12 @@ def read_spill(run_dir: Path, shard: str) -> tuple[Spill, Iterator[Document]] | 
     """The shard's spill (its record and its documents, streamed), or ``None`` when it has none."""
     import zstandard
 
-    docs_path, meta_path = spill_paths(run_dir, shard)
-    if not meta_path.exists() or not docs_path.exists():
+    docs = spilled_documents(run_dir, shard)
+    if docs is None:
         return None
-    spill: Spill = pickle.loads(zstandard.ZstdDecompressor().decompress(meta_path.read_bytes()))
-    return spill, _documents(docs_path)
+    meta = spill_paths(run_dir, shard)[1].read_bytes()
+    spill: Spill = pickle.loads(zstandard.ZstdDecompressor().decompress(meta))
+    return spill, docs
 
 
 def spilled_documents(run_dir: Path, shard: str) -> Iterator[Document] | None:

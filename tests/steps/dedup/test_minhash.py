@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import JSONL_DIR, read_ledger, read_output, tree_bytes
 from websieve import Executor, run
-from websieve.config import build_run_config
+from websieve.config import RunConfig, build_run_config
 from websieve.errors import ConfigError
 from websieve.steps.dedup import components as cc
 from websieve.steps.dedup.minhash import MinHashDedupConfig
@@ -59,7 +59,7 @@ def _corpus(folder: Path) -> tuple[Path, dict[str, str]]:
     return folder, texts
 
 
-def _config(**options: object) -> object:
+def _config(**options: object) -> RunConfig:
     return build_run_config(
         {
             "steps": [{"extract.html": {"min_chars": None}}, {"dedup.minhash": options}],
@@ -318,7 +318,7 @@ def test_annotate_only_marks_what_a_real_run_drops(tmp_path: Path) -> None:
 def test_the_first_in_the_input_survives_when_asked(tmp_path: Path) -> None:
     corpus, _ = _corpus(tmp_path / "in")
     config = _config(survivor="first")
-    run(config, inputs=[str(corpus)], output=tmp_path / "run", executor=Executor.INLINE)  # type: ignore[arg-type]
+    run(config, inputs=[str(corpus)], output=tmp_path / "run", executor=Executor.INLINE)
     dropped = {str(r["id"]): r["value"] for r in read_ledger(tmp_path / "run") if r["fate"] == "dropped"}
     # a.jsonl is the first shard: its copies stay, whatever their length
     assert dropped == {"b0": "a0", "c0": "a0", "b1": "a1", "c2": "a2", "_2": "a2"}
