@@ -37,8 +37,9 @@ import orjson
 
 from websieve._version import __version__
 from websieve.config import RunConfig, build_run_config
-from websieve.errors import ConfigError, ResumeError, UserError
+from websieve.errors import ConfigError, ResumeError, UserError, WorkerError
 from websieve.executors import Executor
+from websieve.executors.slots import DEFAULT_RETRIES, Failed
 from websieve.executors.spill import remove_spill
 from websieve.executors.task import ShardResult, ShardTask, Task, marker_path
 from websieve.pipeline import Pipeline, fingerprint
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from websieve.executors.local import LocalPool
     from websieve.executors.ray_pool import RayPool
 
-__all__ = ["RunSummary", "load_run_request", "run"]
+__all__ = ["FailedShard", "RunSummary", "load_run_request", "run"]
 
 _RUN_PARTS = (
     "output",
@@ -65,14 +66,38 @@ _RUN_PARTS = (
 
 
 @dataclass(frozen=True, slots=True)
+class FailedShard:
+    """A shard whose worker died on every attempt: it has no output or ledger rows yet and no completion
+    marker, so running the same command again tries it again (and only it)."""
+
+    shard: str
+    files: tuple[str, ...]
+    attempts: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        files = list(self.files)
+        return {"shard": self.shard, "files": files, "attempts": self.attempts, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
 class RunSummary:
-    """What a run did: the aggregated `stats` (also in ``RUN/stats.json``) and where things are."""
+    """What a run did: the aggregated `stats` (also in ``RUN/stats.json``) and where things are.
+
+    ``failed`` lists the shards whose worker died on every attempt (empty when the run is complete).
+    """
 
     run_dir: Path
     stats: dict[str, Any]
     shards_total: int
     shards_run: int
     shards_resumed: int
+    failed: tuple[FailedShard, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every shard is finished: every input document is in the output or the ledger."""
+        return not self.failed
 
     @property
     def output_dir(self) -> Path:
@@ -205,24 +230,40 @@ class _Scheduler:
         size: int,
         on_progress: Callable[[int], None] | None,
         ray_address: str | None = None,
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self._on_progress = on_progress
         self._pool: LocalPool | RayPool | None = None
         if executor is Executor.LOCAL:
             from websieve.executors.local import LocalPool
 
-            self._pool = LocalPool(workers=workers, size=size, on_progress=on_progress)
+            self._pool = LocalPool(workers=workers, size=size, on_progress=on_progress, retries=retries)
         elif executor is Executor.RAY:
             from websieve.executors.ray_pool import RayPool
 
-            self._pool = RayPool(workers=workers, size=size, on_progress=on_progress, address=ray_address)
+            self._pool = RayPool(
+                workers=workers, size=size, on_progress=on_progress, address=ray_address, retries=retries
+            )
 
-    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R]:
+    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R | Failed[R]]:
+        """Results as tasks finish; a task whose worker died on every attempt comes back as `Failed`."""
         if self._pool is None:
             from websieve.executors.inline import run_inline
 
             return run_inline(tasks, on_progress=self._on_progress)
         return self._pool.run(tasks)
+
+    def run_all(self, tasks: Sequence[Task[R]], what: str) -> Iterator[R]:
+        """Results as tasks finish; a task out of attempts stops the run (a global stage needs every
+        partition and every shard's map): `WorkerError`, resumable."""
+        for result in self.run(tasks):
+            if isinstance(result, Failed):
+                raise WorkerError(
+                    f"{what}: {_task_name(result.task)} failed ({result.attempts} attempts), "
+                    f"{result.reason}; what finished is kept: run the same command again to resume "
+                    "(with fewer --workers if memory is short)"
+                )
+            yield result
 
     def __enter__(self) -> _Scheduler:
         return self
@@ -230,6 +271,13 @@ class _Scheduler:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.close()
+
+
+def _task_name(task: Any) -> str:
+    shard = getattr(task, "shard", None)
+    if shard is not None:
+        return f"shard {shard.name}"
+    return f"partition {getattr(task, 'partition', '?')}"
 
 
 def _global_steps(pipe: Pipeline) -> list[tuple[int, GlobalStep[Any]]]:
@@ -288,7 +336,7 @@ def _run_phase(
     if on_phase is not None:
         on_phase(f"{step.phase_label(phase)} {step.step_id}", len(tasks), 0)
     results = []
-    for result in scheduler.run(tasks):
+    for result in scheduler.run_all(tasks, f"{step.phase_label(phase)} {step.step_id}"):
         results.append(result)
         if on_phase_task is not None:
             on_phase_task()
@@ -340,7 +388,7 @@ def _run_global_stages(
             mapped = {"run": len(pending), "resumed": len(shards) - len(pending)}
             if on_phase is not None:
                 on_phase(f"map {step.step_id}", len(shards), len(shards) - len(pending))
-            for _ in scheduler.run(pending):
+            for _ in scheduler.run_all(pending, f"map {step.step_id}"):
                 if on_phase_task is not None:
                     on_phase_task()
             names = tuple(shard.name for shard in shards)
@@ -399,6 +447,8 @@ def run(
     on_phase: Callable[[str, int, int], None] | None = None,
     on_phase_task: Callable[[], None] | None = None,
     ray_address: str | None = None,
+    retries: int = DEFAULT_RETRIES,
+    on_failed: Callable[[FailedShard], None] | None = None,
 ) -> RunSummary:
     """Run ``config`` over ``inputs`` into the run folder ``output``.
 
@@ -413,9 +463,17 @@ def run(
     phases with ``on_phase(label, total_tasks, tasks_already_done)`` ("map clean.boilerplate@1",
     "reduce …") and each finished task with ``on_phase_task()``; documents its map reads are reported
     through ``on_progress`` too.
+
+    A worker that dies (killed, out of memory, a crash in a native library) costs only the task it was
+    running: that task is tried again on a fresh worker, up to ``retries`` more times. A shard still
+    failing then is reported (``on_failed``, `RunSummary.failed`, ``stats["failed_shards"]``) and the
+    run finishes the others; running the same command again tries it again. A global stage's map or
+    partition out of attempts stops the run with `WorkerError` (its decisions need every one of them).
     """
     if workers is not None and workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}")
+    if retries < 0:
+        raise UserError(f"--retries must be 0 or more, got {retries}")
     run_dir = Path(output)
     listing = list_inputs(inputs)
     pipe = Pipeline(config)
@@ -443,7 +501,12 @@ def run(
     size = max([len(pending), *(max(len(shards), step.partitions) for _, step in global_steps)])
     global_stages = None
     with _Scheduler(
-        executor, workers=workers, size=size, on_progress=on_progress, ray_address=ray_address
+        executor,
+        workers=workers,
+        size=size,
+        on_progress=on_progress,
+        ray_address=ray_address,
+        retries=retries,
     ) as scheduler:
         if global_steps:
             global_stages = _run_global_stages(
@@ -459,25 +522,42 @@ def run(
         if on_start is not None:
             on_start(len(shards), len(pending))
         fresh = []
+        failed: list[FailedShard] = []
         for result in scheduler.run(pending):
+            if isinstance(result, Failed):
+                assert isinstance(result.task, ShardTask)
+                shard = result.task.shard
+                lost = FailedShard(
+                    shard=shard.name,
+                    files=tuple(f.path for f in shard.files),
+                    attempts=result.attempts,
+                    reason=result.reason,
+                )
+                failed.append(lost)
+                if on_failed is not None:
+                    on_failed(lost)
+                continue
             fresh.append(result)
             if on_shard is not None:
                 on_shard(result)
     wall = time.perf_counter() - started
-    remove_spill(run_dir)  # every shard is done; also what a killed map or main pass left
+    if not failed:
+        remove_spill(run_dir)  # every shard is done; also what a killed map or main pass left
     _remove_partial_files(run_dir)
 
     stats = _merge(done + fresh)
     processed = sum(r.input for r in fresh)
     stats.update(
         run=fp["run"],
-        shards={"total": len(shards), "run": len(fresh), "resumed": len(done)},
+        shards={"total": len(shards), "run": len(fresh), "resumed": len(done), "failed": len(failed)},
         wall_seconds=round(wall, 3),
         docs_per_second=round(processed / wall, 1) if wall > 0 and processed else None,
         executor=executor.value,
     )
     if global_stages is not None:
         stats["global_stages"] = global_stages
+    if failed:
+        stats["failed_shards"] = [f.to_dict() for f in sorted(failed, key=lambda f: f.shard)]
     tmp = run_dir / ".stats.json.tmp"
     tmp.write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
     tmp.replace(run_dir / "stats.json")
@@ -487,4 +567,5 @@ def run(
         shards_total=len(shards),
         shards_run=len(fresh),
         shards_resumed=len(done),
+        failed=tuple(sorted(failed, key=lambda f: f.shard)),
     )

@@ -1,6 +1,8 @@
 """The ``websieve`` command. It owns printing, progress bars and exit codes; the library does the work.
 
-User errors (bad path, bad option, bad config) print one line and exit 2, never a traceback.
+User errors (bad path, bad option, bad config) print one line and exit 2, never a traceback. A run that
+finished with shards whose worker died on every attempt says which and exits 3; running the same command
+again tries them again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from websieve.executors.collector import own_process
 __all__ = ["cli", "main"]
 
 EXIT_USER_ERROR = 2
+EXIT_SHARDS_FAILED = 3
 
 
 def _fail(message: str) -> None:
@@ -72,6 +75,14 @@ def cli() -> None:
     help="Join this Ray cluster (auto, ray://HOST:10001) instead of starting a local one for the run.",
 )
 @click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Attempts after the first for a shard whose worker died (killed, out of memory, a native crash); "
+    "a shard still failing is reported and the run finishes the others (exit status 3).",
+)
+@click.option(
     "--set",
     "overrides",
     multiple=True,
@@ -101,6 +112,7 @@ def run_cmd(
     executor: str,
     workers: int | None,
     ray_address: str | None,
+    retries: int,
     overrides: tuple[str, ...],
     fmt: str | None,
     annotate_only: bool,
@@ -153,6 +165,7 @@ def run_cmd(
             executor=Executor(executor),
             workers=workers,
             ray_address=ray_address,
+            retries=retries,
             overwrite=overwrite,
             on_start=progress.start,
             on_progress=progress.advance,
@@ -162,6 +175,18 @@ def run_cmd(
         )
     if not quiet:
         print_summary(summary)
+    if summary.failed:
+        for lost in summary.failed:
+            _fail(
+                f"shard {lost.shard} failed ({lost.attempts} attempt{'s' if lost.attempts > 1 else ''}): "
+                f"{lost.reason} "
+                f"(files: {', '.join(lost.files)})"
+            )
+        _fail(
+            f"{len(summary.failed)} of {summary.shards_total} shards failed and are not in the output or "
+            f"the ledger; run the same command again to retry them (the finished shards are kept)"
+        )
+        raise click.exceptions.Exit(EXIT_SHARDS_FAILED)
 
 
 @cli.command("clean")
@@ -265,7 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # the `websieve` program itself (not a test calling in): the process is ours
         own_process()
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="websieve", standalone_mode=False)
+        code = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="websieve", standalone_mode=False
+        )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -283,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted; finished shards are kept, re-run the same command to resume")
         return 130
-    return 0
+    return code if isinstance(code, int) else 0  # click returns an Exit's status without standalone_mode
 
 
 if __name__ == "__main__":

@@ -118,8 +118,9 @@ def print_summary(summary: RunSummary) -> None:
     )
     shards = s.get("shards", {})
     rate = s.get("docs_per_second")
+    failed = f", [red]{shards['failed']} failed" if shards.get("failed") else ""
     console.print(
-        f"shards: {shards.get('run', 0)} run, {shards.get('resumed', 0)} resumed; "
+        f"shards: {shards.get('run', 0)} run, {shards.get('resumed', 0)} resumed{failed}; "
         f"{s.get('wall_seconds', 0):.1f} s" + (f", {rate:,.0f} docs/s" if rate else "")
     )
     console.print(f"output:      {summary.output_dir}/")

@@ -1,27 +1,32 @@
-"""Run shards on a pool of worker processes on this machine.
+"""Run shards on worker processes on this machine.
 
 Workers are started with ``spawn`` (safe with threads and on every OS); each loads the models once.
-Progress flows back through a queue; results are yielded as shards finish. A `LocalPool` keeps its
+Each worker is a slot of its own (a one-process ``ProcessPoolExecutor``) holding one task at a time, so
+a worker that dies (the out-of-memory killer, a crash in a native library) names the one task it was
+running: `websieve.executors.slots.run_on_slots` tries that task again on a fresh process and the others
+go on. Progress flows back through a queue; results are yielded as tasks finish. A `LocalPool` keeps its
 workers across several batches of tasks (a global stage's map and reduce, then the main pass), so the
 models a worker loaded for the map serve the main pass too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from websieve.errors import WorkerError
 from websieve.executors.collector import own_process
-from websieve.executors.task import Task
+from websieve.executors.slots import DEFAULT_RETRIES, Failed, run_on_slots
+from websieve.executors.task import Task, mark_worker
 
-__all__ = ["LocalPool", "default_workers", "run_local"]
+__all__ = ["LocalPool", "default_workers", "exit_reason", "one_thread_env", "run_local"]
 
 _progress_queue: Any = None
 
@@ -37,10 +42,46 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+@contextlib.contextmanager
+def one_thread_env() -> Iterator[None]:
+    """`ONE_THREAD` in this process's environment while a worker is started (it inherits it)."""
+    added = {k: v for k, v in ONE_THREAD.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+
+
+def exit_reason(code: int | None) -> str:
+    """A worker's exit status in words, with what usually causes it.
+
+    >>> exit_reason(-9)
+    'was killed by SIGKILL (the out-of-memory killer, or a kill -9)'
+    >>> exit_reason(-11)
+    'crashed with SIGSEGV (a crash in a native library)'
+    """
+    if code is None:
+        return "died (exit status unknown)"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if name == "SIGKILL":
+            return "was killed by SIGKILL (the out-of-memory killer, or a kill -9)"
+        if name in ("SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGFPE"):
+            return f"crashed with {name} (a crash in a native library)"
+        return f"was stopped by {name}"
+    return f"exited with status {code}"
+
+
 def _init_worker(progress: Any) -> None:
     global _progress_queue
     _progress_queue = progress
     own_process()
+    mark_worker()
 
 
 def _report(n: int) -> None:
@@ -55,22 +96,80 @@ def _work(task: Task[R]) -> R:
     return task.run(_report)
 
 
+class _ProcessSlot:
+    """One worker process (a one-process pool, started on the first task)."""
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._pool: ProcessPoolExecutor | None = None
+        self._processes: list[Any] = []
+
+    def submit(self, task: Task[Any]) -> Future[Any]:
+        if self._pool is None:
+            # ProcessPoolExecutor, not multiprocessing.Pool: when its worker dies, Pool waits forever,
+            # the executor fails the task with BrokenProcessPool
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=mp.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(self._progress,),
+            )
+        # the process starts inside submit; it inherits one BLAS thread (a value the user set wins)
+        with one_thread_env():
+            handle = self._pool.submit(_work, task)
+        self._processes = list(getattr(self._pool, "_processes", {}).values()) or self._processes
+        return handle
+
+    def collect(self, handle: Future[Any]) -> Any:
+        return handle.result()
+
+    def death(self, exc: BaseException) -> str | None:
+        if not isinstance(exc, BrokenProcessPool):
+            return None
+        for process in self._processes:  # the pool fails the task before it reaps the dead process
+            process.join(timeout=5)
+        codes = [p.exitcode for p in self._processes]
+        return "the worker process " + exit_reason(next((c for c in codes if c is not None), None))
+
+    def replace(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            # stop at once, also when a task failed or the caller stopped reading: no shard is half
+            # written (outputs and markers are atomic), so a resumed run picks up cleanly
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._processes = []
+
+
 class LocalPool:
-    """Worker processes started on the first batch and kept until `close` (or the ``with`` block ends)."""
+    """Worker processes started on the first batch and kept until `close` (or the ``with`` block ends).
+
+    ``retries``: attempts after the first for a task whose worker died; a task out of attempts comes back
+    from `run` as a `Failed`.
+    """
 
     def __init__(
-        self, *, workers: int | None, size: int, on_progress: Callable[[int], None] | None = None
+        self,
+        *,
+        workers: int | None,
+        size: int,
+        on_progress: Callable[[int], None] | None = None,
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self._n = max(1, min(workers or default_workers(), size))
         self._on_progress = on_progress
-        self._pool: Any = None
+        self._retries = retries
+        self._slots: list[_ProcessSlot] = []
         self._stop = threading.Event()
         self._drainer: threading.Thread | None = None
 
-    def _start(self) -> Any:
-        ctx = mp.get_context("spawn")
+    def _start(self) -> list[_ProcessSlot]:
         on_progress = self._on_progress
-        progress: Any = ctx.Queue() if on_progress is not None else None
+        progress: Any = mp.get_context("spawn").Queue() if on_progress is not None else None
         if progress is not None:
 
             def drain() -> None:
@@ -82,48 +181,20 @@ class LocalPool:
 
             self._drainer = threading.Thread(target=drain, daemon=True)
             self._drainer.start()
-        # workers are the parallelism: one BLAS thread each (the line model's small matrix products slow
-        # down, not up, when every worker also spawns a thread per core); a value the user set wins
-        added = {k: v for k, v in ONE_THREAD.items() if k not in os.environ}
-        os.environ.update(added)
-        try:
-            # ProcessPoolExecutor, not multiprocessing.Pool: when a worker dies (OOM killer, segfault in a
-            # parser) Pool waits forever, the executor raises BrokenProcessPool
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._n, mp_context=ctx, initializer=_init_worker, initargs=(progress,)
-            )
-        finally:
-            for key in added:
-                os.environ.pop(key, None)
-        return self._pool
+        self._slots = [_ProcessSlot(progress) for _ in range(self._n)]
+        return self._slots
 
-    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R]:
+    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R | Failed[R]]:
         """Run ``tasks`` on the workers; results come back as tasks finish (in no fixed order)."""
         if not tasks:
             return
-        pool = self._pool if self._pool is not None else self._start()
-        futures = [pool.submit(_work, task) for task in tasks]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BrokenProcessPool as exc:
-            raise WorkerError(
-                "a worker process died (killed by the system, out of memory, or a crash in a native "
-                "library); the shards finished so far are kept: run the same command again to resume, "
-                "with fewer --workers if memory is short"
-            ) from exc
-        finally:
-            for future in futures:
-                future.cancel()
+        slots = self._slots or self._start()
+        yield from run_on_slots(tasks, slots, retries=self._retries)
 
     def close(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            # stop at once, also when a task failed or the caller stopped reading: no shard is half
-            # written (outputs and markers are atomic), so a resumed run picks up cleanly
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
+        for slot in self._slots:
+            slot.close()
+        self._slots = []
         self._stop.set()
         if self._drainer is not None:
             self._drainer.join(timeout=5)
@@ -141,8 +212,9 @@ def run_local(
     *,
     workers: int | None = None,
     on_progress: Callable[[int], None] | None = None,
-) -> Iterator[R]:
+    retries: int = DEFAULT_RETRIES,
+) -> Iterator[R | Failed[R]]:
     if not tasks:
         return
-    with LocalPool(workers=workers, size=len(tasks), on_progress=on_progress) as pool:
+    with LocalPool(workers=workers, size=len(tasks), on_progress=on_progress, retries=retries) as pool:
         yield from pool.run(tasks)

@@ -1,57 +1,123 @@
 """Run shards and global-stage partitions on a Ray cluster (``--executor ray``).
 
 The tasks are the ones every executor runs (`websieve.executors.task.ShardTask`, the global stages'
-`MapTask` and `ReduceTask`): executors differ only in scheduling, so the output is the local executor's,
-byte for byte. Each worker is a Ray actor that keeps its set-up pipeline (models load once per actor)
-across the batches of one run: a global stage's map and phases, then the main pass. Every actor gets one
-task at a time; the next goes to whichever actor finishes first.
+`MapTask` and `ReduceTask`), and the scheduling loop is the local executor's
+(`websieve.executors.slots.run_on_slots`): executors differ only in where a worker lives, so the output is
+the local executor's, byte for byte. Each worker is a Ray actor that keeps its set-up pipeline (models
+load once per actor) across the batches of one run: a global stage's map and phases, then the main pass.
+Every actor holds one task at a time; the next goes to whichever actor finishes first. An actor that dies
+(its node lost, the out-of-memory killer, a crash in a native library) is replaced and its task tried
+again, a bounded number of times.
 
 Without an address, `ray.init` starts a local cluster of ``workers`` CPUs for the run and stops it after;
-with ``address`` (``auto``, ``ray://host:10001``) the run joins an existing cluster and leaves it running.
+with ``address`` (``auto``, ``ray://host:10001``), or ``RAY_ADDRESS`` set (as it is inside ``ray job
+submit``), the run joins that cluster and leaves it running.
 Every node must be able to read the input paths and write the run folder (a shared file system).
-Progress is reported as each shard finishes (documents of that shard), not while it runs.
+Workers report documents as they go (every 64) through a Ray queue that the driver drains a few times a
+second, so progress moves within a shard as it does with the local executor.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from websieve.errors import UserError, WorkerError
+from websieve.errors import UserError
 from websieve.executors.local import ONE_THREAD, default_workers
-from websieve.executors.task import ShardResult, Task
+from websieve.executors.slots import DEFAULT_RETRIES, Failed, run_on_slots
+from websieve.executors.task import KILL_WORKER_ENV, Task
 
 __all__ = ["RayPool"]
 
 R = TypeVar("R")
 
+_PASSED_ENV = (KILL_WORKER_ENV,)
+"""Variables of the driver's environment that the workers get too (a fault drill reaches every node)."""
+
 
 class _Worker:
     """One Ray actor: runs tasks in its own process, keeping set-up pipelines between them."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Any) -> None:
         from websieve.executors.collector import own_process
+        from websieve.executors.task import mark_worker
 
         own_process()
+        mark_worker()
+        self._progress = progress
+
+    def _report(self, n: int) -> None:
+        self._progress.put_nowait(n)
 
     def run(self, task: Task[Any]) -> Any:
-        return task.run(None)
+        return task.run(self._report if self._progress is not None else None)
 
 
-def _documents(result: Any) -> int:
-    """How many documents a finished task read (for the progress display; a reduce reads none)."""
-    from websieve.executors.stage import MapResult
+def _death(exc: BaseException) -> str | None:
+    """Why a Ray worker died, in words, when ``exc`` says it did (None: the task's own error)."""
+    import ray.exceptions as rex
 
-    if isinstance(result, ShardResult):
-        return result.input
-    if isinstance(result, MapResult):
-        return int(result.counts.get("documents", 0))
-    return 0
+    deaths = tuple(
+        getattr(rex, name)
+        for name in ("RayActorError", "WorkerCrashedError", "OutOfMemoryError", "NodeDiedError")
+        if hasattr(rex, name)
+    )
+    if not isinstance(exc, deaths):
+        return None
+    text = " ".join(str(exc).split())
+    for marker in ("Worker exit detail:", "The actor is dead because"):
+        if marker in text:
+            text = text[text.index(marker) :]
+            break
+    return f"the Ray worker died ({type(exc).__name__}: {text[:300]})"
+
+
+class _ActorSlot:
+    """One Ray actor holding one task (started on the first task, replaced when it dies)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._actor: Any = None
+        self._ref: Any = None
+
+    def submit(self, task: Task[Any]) -> Future[Any]:
+        if self._actor is None:
+            self._actor = self._make()
+        self._ref = self._actor.run.remote(task)
+        handle: Future[Any] = self._ref.future()
+        return handle
+
+    def collect(self, handle: Future[Any]) -> Any:
+        import ray
+
+        # ray.get, not handle.result(): it raises a task's own error as its original type too
+        ref, self._ref = self._ref, None
+        return ray.get(ref)
+
+    def death(self, exc: BaseException) -> str | None:
+        return _death(exc)
+
+    def replace(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._actor is not None:
+            import ray
+
+            actor, self._actor = self._actor, None
+            with contextlib.suppress(Exception):  # already gone, with its node
+                ray.kill(actor, no_restart=True)
 
 
 class RayPool:
-    """Ray actors started on the first batch and kept until `close` (or the ``with`` block ends)."""
+    """Ray actors started on the first batch and kept until `close` (or the ``with`` block ends).
+
+    ``retries``: attempts after the first for a task whose actor died; a task out of attempts comes back
+    from `run` as a `Failed`.
+    """
 
     def __init__(
         self,
@@ -60,14 +126,18 @@ class RayPool:
         size: int,
         on_progress: Callable[[int], None] | None = None,
         address: str | None = None,
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self._n = max(1, min(workers or default_workers(), size))
+        self._workers, self._size = workers, size
         self._on_progress = on_progress
         self._address = address
-        self._actors: list[Any] = []
+        self._retries = retries
+        self._slots: list[_ActorSlot] = []
+        self._queue: Any = None
         self._started_ray = False
 
-    def _start(self) -> list[Any]:
+    def _start(self) -> list[_ActorSlot]:
         try:
             import ray
         except ImportError as exc:
@@ -76,7 +146,10 @@ class RayPool:
             ) from exc
         if not ray.is_initialized():
             env = {k: v for k, v in ONE_THREAD.items() if k not in os.environ}
-            if self._address is None:
+            env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
+            # inside `ray job submit` (or with RAY_ADDRESS set) the run joins that cluster
+            address = self._address or os.environ.get("RAY_ADDRESS") or None
+            if address is None:
                 ray.init(
                     num_cpus=self._n,
                     include_dashboard=False,
@@ -84,54 +157,54 @@ class RayPool:
                     runtime_env={"env_vars": env},
                 )
             else:
-                ray.init(address=self._address, log_to_driver=False, runtime_env={"env_vars": env})
+                ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": env})
+                if self._workers is None:  # one actor per CPU of the cluster, not of this machine
+                    cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+                    self._n = max(1, min(cpus, self._size))
             self._started_ray = True
-        worker = ray.remote(num_cpus=1, max_restarts=0)(_Worker)
-        self._actors = [worker.remote() for _ in range(self._n)]
-        return self._actors
+        if self._on_progress is not None:
+            from ray.util.queue import Queue
 
-    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R]:
+            self._queue = Queue(actor_options={"num_cpus": 0})
+        worker = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(_Worker)
+        progress = self._queue
+
+        def make() -> Any:
+            return worker.remote(progress)
+
+        self._slots = [_ActorSlot(make) for _ in range(self._n)]
+        return self._slots
+
+    def _drain(self) -> None:
+        if self._queue is None or self._on_progress is None:
+            return
+        waiting = self._queue.qsize()
+        if waiting:
+            for n in self._queue.get_nowait_batch(waiting):
+                self._on_progress(n)
+
+    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R | Failed[R]]:
         """Run ``tasks`` on the actors; results come back as tasks finish (in no fixed order)."""
         if not tasks:
             return
-        import ray
-
-        actors = self._actors or self._start()
-        waiting = list(reversed(tasks))
-        pending: dict[Any, Any] = {}
-        for actor in actors:
-            if waiting:
-                pending[actor.run.remote(waiting.pop())] = actor
+        slots = self._slots or self._start()
         try:
-            while pending:
-                ready, _ = ray.wait(list(pending), num_returns=1)
-                ref = ready[0]
-                actor = pending.pop(ref)
-                try:
-                    result = ray.get(ref)
-                except ray.exceptions.RayActorError as exc:
-                    raise WorkerError(
-                        "a Ray worker died (killed, out of memory, or a crash in a native library); the "
-                        "shards finished so far are kept: run the same command again to resume"
-                    ) from exc
-                if waiting:
-                    pending[actor.run.remote(waiting.pop())] = actor
-                if self._on_progress is not None:
-                    self._on_progress(_documents(result))
-                yield result
+            yield from run_on_slots(tasks, slots, retries=self._retries, poll=self._drain)
         finally:
-            for ref in pending:  # the caller stopped reading or a task failed; close() stops the actors
-                ray.cancel(ref)
+            self._drain()
 
     def close(self) -> None:
-        if not self._actors and not self._started_ray:
+        if not self._slots and not self._started_ray:
             return
-        import ray
-
-        for actor in self._actors:
-            ray.kill(actor)
-        self._actors = []
+        for slot in self._slots:
+            slot.close()
+        self._slots = []
+        if self._queue is not None:
+            self._queue.shutdown()
+            self._queue = None
         if self._started_ray:
+            import ray
+
             ray.shutdown()
             self._started_ray = False
 

@@ -21,7 +21,7 @@ import orjson
 from websieve.config import RunConfig
 from websieve.document import Document
 from websieve.executors.spill import Spill, SpillWriter, first_global_step, spilled_documents
-from websieve.executors.task import ProgressFn, pipeline_for, shard_context, timed
+from websieve.executors.task import ProgressFn, drilled, pipeline_for, shard_context, timed
 from websieve.ledger.records import ShardLedger
 from websieve.registry import step_class
 from websieve.steps.base import Step
@@ -154,6 +154,7 @@ class MapTask:
         inclusive = [0.0] * (len(before) + 1)
         reader = reader_for(self.shard.kind, cfg.read)
         stream = timed(_counted(reader.read(self.shard, ctx), progress), inclusive, 0)
+        stream = drilled(stream, f"map:{self.shard.name}")
         for i, earlier in enumerate(before, start=1):
             stream = timed(earlier.process(stream, ctx), inclusive, i)
         writer = SpillWriter(run_dir, self.shard.name)

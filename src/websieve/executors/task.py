@@ -6,6 +6,8 @@ marker; a shard with a marker is finished and is skipped when the run is resumed
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,7 +29,17 @@ from websieve.steps.read import reader_for
 from websieve.steps.read.detect import Shard
 from websieve.steps.write.shards import ShardWriter
 
-__all__ = ["ShardResult", "ShardTask", "Task", "marker_path", "pipeline_for", "run_shard"]
+__all__ = [
+    "KILL_WORKER_ENV",
+    "ShardResult",
+    "ShardTask",
+    "Task",
+    "drilled",
+    "mark_worker",
+    "marker_path",
+    "pipeline_for",
+    "run_shard",
+]
 
 ProgressFn = Callable[[int], None]
 _PROGRESS_EVERY = 64
@@ -122,6 +134,51 @@ def shard_context(cfg: RunConfig, ledger: ShardLedger, run_dir: Path, shard: Sha
     )
 
 
+KILL_WORKER_ENV = "WEBSIEVE_KILL_WORKER_IN"
+"""A fault drill: ``part-00002`` (comma-separated shard names) makes the worker running that shard's main
+pass kill itself with SIGKILL as it reads the second document, on every attempt; ``map:part-00002`` does
+it in the shard's map of the first global stage; ``part-00002@FILE`` does it only while FILE exists, and
+removes FILE as it dies (so once per FILE). It acts in pool workers and Ray
+actors only, never in the process that runs ``--executor inline``. The fault tests use it; so can an
+operator checking what a run does when a worker dies."""
+
+_in_worker = False
+
+
+def mark_worker() -> None:
+    """Declare this process a worker of a pool or a Ray actor (where `KILL_WORKER_ENV` may act)."""
+    global _in_worker
+    _in_worker = True
+
+
+def drilled(stream: Iterator[Document], where: str) -> Iterator[Document]:
+    """``stream``, or, when `KILL_WORKER_ENV` names ``where`` (a shard's name, ``map:`` and its name),
+    ``stream`` with a worker kill after its first document (mid-shard: output is partly written)."""
+    spec = os.environ.get(KILL_WORKER_ENV)
+    if not spec or not _in_worker:
+        return stream
+    for item in spec.split(","):
+        name, _, token = item.strip().partition("@")
+        if name == where:
+            return _kill_after_first(stream, token)
+    return stream
+
+
+def _kill_after_first(stream: Iterator[Document], token: str) -> Iterator[Document]:
+    for i, doc in enumerate(stream):
+        if i == 1:
+            if token:
+                try:
+                    os.unlink(token)
+                except FileNotFoundError:
+                    token = ""
+                else:
+                    os.kill(os.getpid(), signal.SIGKILL)
+            else:
+                os.kill(os.getpid(), signal.SIGKILL)
+        yield doc
+
+
 def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResult:
     """Process one shard end to end and return its counts (also written to its completion marker)."""
     run_dir = Path(task.run_dir)
@@ -147,6 +204,7 @@ def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResul
         spill = None
         stream = timed(reader.read(task.shard, ctx), inclusive, 0)
         start = 0
+    stream = drilled(stream, task.shard.name)
     for i, step in enumerate(pipe.steps[start:], start=start + 1):
         stream = timed(step.process(stream, ctx), inclusive, i)
     out_path = run_dir / "output" / f"{task.shard.name}{writer.suffix()}"

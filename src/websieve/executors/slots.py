@@ -1,0 +1,132 @@
+"""Schedule tasks on worker slots and retry, a bounded number of times, a task whose worker died.
+
+A slot is one worker that holds one task at a time: a one-process pool on this machine
+(`websieve.executors.local`) or a Ray actor (`websieve.executors.ray_pool`). The loop is the same for both,
+so the executors differ only in how a slot starts a worker and recognises its death. Because a worker
+holds one task, its death names the task it was running: that task alone is tried again, on a fresh
+worker, up to ``retries`` more times; after that it comes back as a `Failed` (with the reason) instead of
+a result, and the other tasks go on. An exception raised by the task itself (a bug, a `UserError`) is
+not a death: it is raised to the caller at once, as before.
+
+>>> from concurrent.futures import Future
+>>> class Doubler:
+...     def __init__(self, n: int) -> None:
+...         self.n = n
+...     def run(self, progress: object) -> int:
+...         return 2 * self.n
+>>> class InThisProcess:  # the smallest slot: runs the task at once
+...     def submit(self, task: Doubler) -> Future[int]:
+...         done: Future[int] = Future()
+...         done.set_result(task.run(None))
+...         return done
+...     def collect(self, handle: Future[int]) -> int:
+...         return handle.result()
+...     def death(self, exc: BaseException) -> str | None:
+...         return None
+...     def replace(self) -> None: ...
+...     def close(self) -> None: ...
+>>> sorted(run_on_slots([Doubler(1), Doubler(2)], [InThisProcess()], retries=2))
+[2, 4]
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from websieve.executors.task import Task
+
+__all__ = ["DEFAULT_RETRIES", "Failed", "Slot", "run_on_slots"]
+
+DEFAULT_RETRIES = 2
+"""Attempts after the first for a task whose worker died (``websieve run --retries``)."""
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Failed(Generic[R]):
+    """A task whose worker died on every attempt: the run goes on without it and reports it."""
+
+    task: Task[R]
+    attempts: int
+    reason: str
+
+
+class Slot(Protocol):
+    """One worker holding at most one task."""
+
+    def submit(self, task: Task[Any]) -> Future[Any]:
+        """Start ``task`` on this slot's worker (starting the worker if needed); done when it ends."""
+        ...
+
+    def collect(self, handle: Future[Any]) -> Any:
+        """The task's result, or its exception raised."""
+        ...
+
+    def death(self, exc: BaseException) -> str | None:
+        """Why the worker died, in words, when ``exc`` says it did; None for the task's own error."""
+        ...
+
+    def replace(self) -> None:
+        """Drop the dead worker; the next `submit` starts a fresh one."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def run_on_slots(
+    tasks: Sequence[Task[R]],
+    slots: Sequence[Slot],
+    *,
+    retries: int,
+    poll: Callable[[], None] | None = None,
+    poll_seconds: float = 0.25,
+) -> Iterator[R | Failed[R]]:
+    """Run ``tasks`` in order, one per free slot; yield results (or `Failed`) as tasks end.
+
+    ``poll`` is called at least every ``poll_seconds`` while tasks run (a Ray run drains its progress
+    queue there). A task whose worker dies is put first in line again, on a replaced worker, until it has
+    had ``retries + 1`` attempts.
+    """
+    waiting: deque[tuple[Task[R], int]] = deque((task, 1) for task in tasks)
+    running: dict[Future[Any], tuple[Slot, Task[R], int]] = {}
+    free = list(reversed(slots))
+    try:
+        while waiting or running:
+            while free and waiting:
+                slot = free.pop()
+                task, attempt = waiting.popleft()
+                try:
+                    running[slot.submit(task)] = (slot, task, attempt)
+                except BaseException as exc:  # the worker died while idle: not this task's doing
+                    if slot.death(exc) is None:
+                        raise
+                    slot.replace()
+                    waiting.appendleft((task, attempt))
+                    free.append(slot)
+            done, _ = wait(list(running), timeout=poll_seconds if poll else None, return_when=FIRST_COMPLETED)
+            if poll is not None:
+                poll()
+            for handle in done:
+                slot, task, attempt = running.pop(handle)
+                free.append(slot)
+                try:
+                    result = slot.collect(handle)
+                except BaseException as exc:
+                    reason = slot.death(exc)
+                    if reason is None:
+                        raise
+                    slot.replace()
+                    if attempt > retries:
+                        yield Failed(task=task, attempts=attempt, reason=reason)
+                    else:
+                        waiting.appendleft((task, attempt + 1))
+                    continue
+                yield result
+    finally:
+        for handle in running:  # the caller stopped reading or a task raised; the pool's close() stops them
+            handle.cancel()
