@@ -48,43 +48,78 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return inputs, config
 
 
-def test_killed_at_ten_points_then_resumed_is_the_uninterrupted_run(
-    corpus: tuple[Path, Path], tmp_path: Path
+def _run(config: Path, inputs: Path, out: Path, executor: str) -> subprocess.Popen[bytes]:
+    return _websieve(
+        str(config), "--input", str(inputs), "--output", str(out), "--workers", "2", "--executor", executor
+    )
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(corpus: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted run (local executor): what every killed and resumed run must end as."""
+    inputs, config = corpus
+    whole = tmp_path_factory.mktemp("whole") / "run"
+    proc = _run(config, inputs, whole, "local")
+    assert proc.wait() == 0, proc.stderr.read() if proc.stderr else ""
+    return whole
+
+
+def test_a_rerun_of_a_finished_run_sweeps_half_written_files(
+    corpus: tuple[Path, Path], uninterrupted: Path
 ) -> None:
     inputs, config = corpus
-    whole = tmp_path / "whole"
-    started = time.perf_counter()
-    proc = _websieve(str(config), "--input", str(inputs), "--output", str(whole), "--workers", "2")
-    assert proc.wait() == 0, proc.stderr.read() if proc.stderr else ""
-    duration = time.perf_counter() - started
-    want = tree_bytes(whole)
+    want = tree_bytes(uninterrupted)
     # a half-written file a kill leaves (written as .NAME.tmp-PID, renamed when complete) is swept away
-    stray = whole / "output" / ".part-00003.jsonl.zst.tmp-12345"
+    stray = uninterrupted / "output" / ".part-00003.jsonl.zst.tmp-12345"
     stray.write_bytes(b"half")
-    again = _websieve(str(config), "--input", str(inputs), "--output", str(whole), "--workers", "2")
-    assert again.wait() == 0 and not stray.exists() and tree_bytes(whole) == want
-    inputs_total = len(read_ledger(whole))
+    again = _run(config, inputs, uninterrupted, "local")
+    assert again.wait() == 0 and not stray.exists() and tree_bytes(uninterrupted) == want
+
+
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_killed_at_ten_points_then_resumed_is_the_uninterrupted_run(
+    corpus: tuple[Path, Path], uninterrupted: Path, tmp_path: Path, executor: str
+) -> None:
+    inputs, config = corpus
+    want = tree_bytes(uninterrupted)
+    inputs_total = len(read_ledger(uninterrupted))
+    _, maps, phases, shards = _progress(uninterrupted)
+    # where to kill: as soon as the run folder shows this much done (run.json, map markers, phase
+    # markers, finished shards), so each kill lands in a known stretch of the run, however fast it goes
+    points = [
+        (1, 0, 0, 0),
+        (1, 1, 0, 0),
+        (1, maps // 2, 0, 0),
+        (1, maps, 0, 0),
+        (1, maps, 1, 0),
+        (1, maps, phases // 2, 0),
+        (1, maps, phases, 0),
+        (1, maps, phases, 1),
+        (1, maps, phases, shards // 2),
+        (1, maps, phases, shards - 1),
+    ]
     killed_at: list[tuple[int, int, int, int]] = []  # what the killed run had finished
-    for k in range(1, 11):
+    for k, point in enumerate(points):
         out = tmp_path / f"killed{k}"
-        proc = _websieve(str(config), "--input", str(inputs), "--output", str(out), "--workers", "2")
-        try:
-            proc.wait(timeout=duration * (0.4 + 0.6 * k / 11))  # the first 40% is mostly start-up
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            killed_at.append(_progress(out))
+        proc = _run(config, inputs, out, executor)
+        while proc.poll() is None:
+            if all(have >= need for have, need in zip(_progress(out), point, strict=True)):
+                os.killpg(proc.pid, signal.SIGKILL)  # the driver, its workers, and a local Ray cluster
+                proc.wait()
+                killed_at.append(_progress(out))
+                break
+            time.sleep(0.005)
         # the same command again resumes (``--resume`` needs the run.json a very early kill did not leave)
-        resumed = _websieve(str(config), "--input", str(inputs), "--output", str(out), "--workers", "2")
+        resumed = _run(config, inputs, out, executor)
         assert resumed.wait() == 0, resumed.stderr.read() if resumed.stderr else ""
-        assert tree_bytes(out) == want, f"killed at {k}/11 of the run"
+        assert tree_bytes(out) == want, f"killed at {point}"
         ledger = read_ledger(out)
         places = {(r["source"], r["offset"]) for r in ledger}
         assert len(ledger) == len(places) == inputs_total  # every document once
         stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
         assert stats["input"] == inputs_total
-    # the kills landed at different stages: before run.json, in the maps, in the rounds, in the main pass
-    assert len(killed_at) >= 8 and len(set(killed_at)) >= 3, killed_at
+    # the kills landed in every stretch: start-up, the maps, the rounds, the main pass
+    assert len(killed_at) >= 9 and len(set(killed_at)) >= 8, killed_at
 
 
 def _progress(run_dir: Path) -> tuple[int, int, int, int]:
