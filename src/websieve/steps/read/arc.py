@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from warcio.archiveiterator import ArchiveIterator
 
 from websieve.document import Document, Meta, Origin
+from websieve.errors import InputError
 from websieve.steps.base import StepContext
 from websieve.steps.read.base import Reader, _Counter, stable_id
 from websieve.steps.read.decode import decode_page
 from websieve.steps.read.detect import InputFile, InputKind
+from websieve.steps.read.location import open_input
 
 __all__ = ["ArcReader"]
 
@@ -26,7 +28,7 @@ class ArcReader(Reader):
     def read_file(self, f: InputFile, ctx: StepContext, counter: _Counter) -> Iterator[Document]:
         offset = 0
         try:
-            with open(f.path, "rb") as fh:
+            with open_input(f.path) as fh:
                 records = ArchiveIterator(fh, arc2warc=True)
                 for rec in records:
                     offset = records.get_record_offset()
@@ -36,6 +38,8 @@ class ArcReader(Reader):
                     doc = self._document(f, rec, offset, ctx, counter)
                     if doc is not None:
                         yield doc
+        except InputError:  # a URL this machine cannot open (no backend or credentials): not the file's fault
+            raise
         except Exception as exc:  # corrupt ARC: count it, keep what was read before
             self.error(ctx, f, record=offset + 1, offset=offset, exc=exc)
 

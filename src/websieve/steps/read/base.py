@@ -17,6 +17,7 @@ from websieve.errors import DocumentTooLarge
 from websieve.steps.base import StepContext
 from websieve.steps.read.decode import decode_page
 from websieve.steps.read.detect import InputFile, InputKind, Shard
+from websieve.steps.read.location import open_input
 
 __all__ = ["ReadRule", "Reader", "open_maybe_compressed", "stable_id"]
 
@@ -36,8 +37,9 @@ def stable_id(path: str, record: int) -> str:
 
 
 def open_maybe_compressed(path: str) -> IO[bytes]:
-    """Open a file for reading bytes, decompressing gzip or zstd (told by magic bytes, not name)."""
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    """Open a file (a local path or a URL, see `open_input`) for reading bytes, decompressing gzip or zstd
+    (told by magic bytes, not name)."""
+    raw = open_input(path)
     magic = raw.read(4)
     raw.seek(0)
     if magic[:2] == b"\x1f\x8b":

@@ -1,5 +1,8 @@
 """Find the input files behind the paths a user gives, detect their kind, cut them into shards.
 
+Inputs are local paths or URLs of object stores (``s3://bucket/crawl/*.warc.gz``, see `location`); a URL
+input keeps its URL as its path, and its size comes from the store.
+
 >>> kind_of_name("CC-MAIN-2024-22.warc.wet.gz")
 <InputKind.WARC: 'warc'>
 >>> kind_of_name("docs.jsonl.zst")
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from websieve.errors import InputError
+from websieve.steps.read.location import expand_url, is_url, open_input
 
 __all__ = ["InputFile", "InputKind", "InputListing", "Shard", "kind_of_name", "list_inputs", "plan_shards"]
 
@@ -95,11 +99,12 @@ def kind_of_name(name: str) -> InputKind | None:
 
 def _sniff(path: str) -> InputKind | None:
     try:
-        with open(path, "rb") as fh:
+        with open_input(path) as fh:
             head = fh.read(512)
-        if head[:2] == b"\x1f\x8b":
-            with gzip.open(path, "rb") as gz:
-                head = gz.read(512)
+            if head[:2] == b"\x1f\x8b":
+                fh.seek(0)
+                with gzip.GzipFile(fileobj=fh) as gz:
+                    head = gz.read(512)
     except (OSError, EOFError):
         return None
     if head.startswith(b"WARC/"):
@@ -113,6 +118,11 @@ def _sniff(path: str) -> InputKind | None:
     return None
 
 
+def _not_input(name: str) -> bool:
+    """Files inside an input folder that are never inputs: hidden files, provenance and licence notes."""
+    return name.startswith(".") or name.upper() in {"SOURCE.MD", "README.MD", "LICENSE"}
+
+
 def _expand(arg: str) -> tuple[list[str], list[str]]:
     """Files named by one argument, and files of unknown kind found inside a folder."""
     if os.path.isdir(arg):
@@ -121,7 +131,7 @@ def _expand(arg: str) -> tuple[list[str], list[str]]:
         for root, dirs, names in os.walk(arg):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
-                if name.startswith(".") or name.upper() in {"SOURCE.MD", "README.MD", "LICENSE"}:
+                if _not_input(name):
                     continue
                 path = os.path.join(root, name)
                 (found if kind_of_name(name) else ignored).append(path)
@@ -136,14 +146,50 @@ def _expand(arg: str) -> tuple[list[str], list[str]]:
     raise InputError(f"input {arg!r} does not exist (give a file, a folder or a quoted glob pattern)")
 
 
+def _expand_url(arg: str) -> tuple[dict[str, int], list[str]]:
+    """`_expand` for a URL: the files (with their sizes in the store) and the ignored files of a folder."""
+    expansion = expand_url(arg)
+    if expansion.folder is None:
+        return {f.url: f.size for f in expansion.files}, []
+    found: dict[str, int] = {}
+    ignored: list[str] = []
+    for f in expansion.files:
+        *dirs, name = f.url[len(expansion.folder) :].split("/")
+        # hidden folders are skipped as in a local folder walk
+        if any(d.startswith(".") for d in dirs) or _not_input(name):
+            continue
+        if kind_of_name(name):
+            found[f.url] = f.size
+        else:
+            ignored.append(f.url)
+    return found, ignored
+
+
 def list_inputs(paths: Sequence[str]) -> InputListing:
-    """Expand files, folders and globs into a sorted, de-duplicated listing of input files."""
+    """Expand files, folders and globs (local, or URLs such as ``s3://bucket/crawl/``) into a sorted,
+    de-duplicated listing of input files.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = Path(tmp)
+    ...     _ = (folder / "a.jsonl").write_text('{"text": "hi"}\\n'), (folder / "notes.md").write_text("hi")
+    ...     listing = list_inputs([str(folder)])
+    >>> [(Path(f.path).name, f.kind.value, f.size) for f in listing.files]
+    [('a.jsonl', 'jsonl', 15)]
+    >>> [Path(p).name for p in listing.ignored]
+    ['notes.md']
+    """
     if not paths:
         raise InputError("no input given: pass --input PATH (a WARC/JSONL/Parquet file, a folder or a glob)")
     seen: dict[str, InputFile] = {}
     ignored: list[str] = []
     for arg in paths:
-        files, skipped = _expand(os.path.normpath(arg) if "://" not in arg else arg)
+        sizes: dict[str, int] = {}
+        if is_url(arg):
+            sizes, skipped = _expand_url(arg)
+            files = list(sizes)
+        else:
+            files, skipped = _expand(os.path.normpath(arg))
         ignored.extend(skipped)
         for path in files:
             kind = kind_of_name(path) or _sniff(path)
@@ -152,7 +198,8 @@ def list_inputs(paths: Sequence[str]) -> InputListing:
                     f"cannot tell what kind of input {path!r} is; name it .warc(.gz), .arc(.gz), "
                     ".jsonl(.gz|.zst), .parquet, .html or .txt"
                 )
-            seen.setdefault(path, InputFile(path=path, kind=kind, size=os.path.getsize(path)))
+            size = sizes[path] if path in sizes else os.path.getsize(path)
+            seen.setdefault(path, InputFile(path=path, kind=kind, size=size))
     if not seen:
         raise InputError(f"no readable input file found under {', '.join(paths)}")
     return InputListing(files=tuple(sorted(seen.values(), key=lambda f: f.path)), ignored=tuple(ignored))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from websieve.document import Document, Meta, Origin
+from websieve.errors import InputError
 from websieve.steps.base import StepContext
 from websieve.steps.read.base import Reader, _Counter, open_maybe_compressed, stable_id
 from websieve.steps.read.decode import decode_page
@@ -26,6 +27,8 @@ class FilesReader(Reader):
             self.check_size(len(data))
             is_html = f.kind is InputKind.HTML
             content, charset = decode_page(data, http_charset=None, html=is_html)
+        except InputError:  # a URL this machine cannot open (no backend or credentials): not the file's fault
+            raise
         except Exception as exc:  # unreadable or binary file: one error row, the folder goes on
             self.error(ctx, f, record=0, offset=0, exc=exc)
             return

@@ -20,6 +20,7 @@ from websieve.steps.base import StepContext
 from websieve.steps.read.base import Reader, _Counter, stable_id
 from websieve.steps.read.decode import decode_page
 from websieve.steps.read.detect import InputFile, InputKind
+from websieve.steps.read.location import open_input
 
 __all__ = ["WarcReader"]
 
@@ -40,7 +41,7 @@ def _target_uri(rec: Any) -> str | None:
 
 def _next_header(path: str, after: int) -> int | None:
     """Byte offset of the next record start (gzip member or ``WARC/`` line) strictly after ``after``."""
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         magic = fh.read(2)
         pattern = b"\x1f\x8b\x08" if magic == b"\x1f\x8b" else b"\nWARC/"
         shift = 0 if magic == b"\x1f\x8b" else 1
@@ -90,7 +91,7 @@ class WarcReader(Reader):
 
     @staticmethod
     def _records(path: str, start: int) -> Iterator[tuple[int, Any]]:
-        with open(path, "rb") as fh:
+        with open_input(path) as fh:
             if start:
                 fh.seek(start)
             for rec in ArchiveIterator(fh, parse_http=True, auto_decode="all"):
