@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -131,3 +132,31 @@ def _progress(run_dir: Path) -> tuple[int, int, int, int]:
         len(list(state.glob("*/phase-*.done"))),
         len(list(state.glob("part-*.done"))),
     )
+
+
+def test_a_phase_interrupted_mid_way_runs_only_its_unfinished_partitions(
+    corpus: tuple[Path, Path], uninterrupted: Path, tmp_path: Path
+) -> None:
+    """The state a kill in the last round of ``dedup.minhash`` leaves: some of the round's partitions
+    finished (their markers), the round and the stage not, the main pass not started."""
+    from websieve import Executor, run
+    from websieve.config import load_config
+
+    inputs, config_file = corpus
+    config = load_config(config_file)
+    out = tmp_path / "run"
+    run(config, inputs=[str(inputs)], output=out, executor=Executor.INLINE)
+    stage = out / "_state" / "dedup-minhash"
+    last = max(stage.glob("phase-*.done"), key=lambda p: p.stat().st_mtime_ns)
+    phase = last.name[len("phase-") : -len(".done")]
+    partitions = sorted((stage / "_partitions" / phase).glob("p*.done"))
+    assert len(partitions) > 2
+    kept = {p: p.stat().st_mtime_ns for p in partitions[::2]}
+    for path in [last, stage / "reduce.done", *partitions[1::2], *(out / "_state").glob("part-*.done")]:
+        path.unlink()
+    for part in ("output", "ledger", "annotations"):
+        shutil.rmtree(out / part)
+    again = run(config, inputs=[str(inputs)], output=out, executor=Executor.INLINE)
+    assert again.complete and tree_bytes(out) == tree_bytes(uninterrupted)
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept  # the finished partitions did not run again
+    assert all(p.exists() for p in partitions[1::2]) and last.exists()

@@ -317,8 +317,14 @@ def _run_phase(
     on_phase_task: Callable[[], None] | None,
     rerun: bool,
 ) -> dict[str, int]:
-    """Run every partition of one phase of a global step, or, unless ``rerun``, read its counts back from
-    its marker. What an interrupted attempt left in the phase's folder is removed first."""
+    """Run the partitions of one phase of a global step that are not finished, and return the phase's
+    counts (also written to its marker).
+
+    A finished phase's counts are read back from its marker. A phase interrupted mid-way keeps the
+    partitions that finished (each has a marker with its counts, written once its files are complete)
+    and runs the others. With ``rerun`` (an earlier phase or map ran again) everything the phase wrote is
+    removed first and every partition runs.
+    """
     from websieve.executors.stage import ReduceTask, write_marker
 
     marker = state.phase_marker(phase)
@@ -326,23 +332,32 @@ def _run_phase(
         counts: dict[str, int] = orjson.loads(marker.read_bytes())
         return counts
     marker.unlink(missing_ok=True)
-    shutil.rmtree(state.root / phase, ignore_errors=True)
+    done_dir = state.root / "_partitions" / phase
+    if rerun:
+        shutil.rmtree(state.root / phase, ignore_errors=True)
+        shutil.rmtree(done_dir, ignore_errors=True)
+    finished: dict[int, dict[str, int]] = {}
+    for k in range(step.partitions):
+        done = done_dir / f"p{k}.done"
+        if done.exists():
+            finished[k] = orjson.loads(done.read_bytes())
     tasks = [
         ReduceTask(
             run_dir=str(run_dir), config=config, step_index=index, partition=k, shards=names, phase=phase
         )
         for k in range(step.partitions)
+        if k not in finished
     ]
     if on_phase is not None:
-        on_phase(f"{step.phase_label(phase)} {step.step_id}", len(tasks), 0)
-    results = []
+        on_phase(f"{step.phase_label(phase)} {step.step_id}", step.partitions, len(finished))
     for result in scheduler.run_all(tasks, f"{step.phase_label(phase)} {step.step_id}"):
-        results.append(result)
+        write_marker(done_dir / f"p{result.partition}.done", orjson.dumps(result.counts))
+        finished[result.partition] = result.counts
         if on_phase_task is not None:
             on_phase_task()
     totals: dict[str, int] = {}
-    for result in sorted(results, key=lambda r: r.partition):
-        for key, n in result.counts.items():
+    for k in sorted(finished):
+        for key, n in finished[k].items():
             totals[key] = totals.get(key, 0) + n
     totals = dict(sorted(totals.items()))
     write_marker(marker, orjson.dumps(totals, option=orjson.OPT_INDENT_2))
@@ -396,7 +411,7 @@ def _run_global_stages(
             phase: str | None = "reduce"
             rerun = bool(pending)  # a new map invalidates every phase; a phase run again, the ones after it
             while phase is not None:
-                rerun = rerun or not state.phase_marker(phase).exists()
+                resumed = state.phase_marker(phase).exists() and not rerun
                 counts = _run_phase(
                     step,
                     phase,
@@ -410,6 +425,7 @@ def _run_global_stages(
                     on_phase_task=on_phase_task,
                     rerun=rerun,
                 )
+                rerun = rerun or not resumed
                 for key, n in counts.items():
                     if not key.startswith("_"):  # a phase's own signal to next_phase, not a run total
                         totals[key] = totals.get(key, 0) + n
