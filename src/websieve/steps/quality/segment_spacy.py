@@ -33,6 +33,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from websieve.steps.quality.pattern_cache import compile_cached
+
 __all__ = ["SpacyRules", "assignment", "rules", "spacy_languages"]
 
 _WHITESPACE = re.compile(r"(\s+)")
@@ -79,7 +81,7 @@ def rules(code: str) -> SpacyRules:
 
 @cache
 def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
+    return compile_cached(pattern, flags)  # the large ones from this machine's cache (pattern_cache)
 
 
 _Search = Callable[..., "re.Match[str] | None"]
