@@ -107,3 +107,21 @@ def test_workers_start_with_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     assert list(run_local([Env()], workers=1)) == ["1"]
     assert "OPENBLAS_NUM_THREADS" not in os.environ  # set only while the worker starts
+
+
+class _TwoPartError(Exception):
+    """An exception that pickles but cannot be rebuilt from its args (a common way to write one)."""
+
+    def __init__(self, step: str, detail: str) -> None:
+        super().__init__(f"{step}: {detail}")
+
+
+@dataclass(frozen=True)
+class RaisesUnrebuildable:
+    def run(self, progress: ProgressFn | None) -> int:
+        raise _TwoPartError("quality.x", "a bug in a step")
+
+
+def test_a_tasks_own_error_that_cannot_cross_back_is_raised_not_taken_for_a_death() -> None:
+    with pytest.raises(RuntimeError, match=r"_TwoPartError: quality.x: a bug in a step \(in a worker\)"):
+        list(run_local([RaisesUnrebuildable()], workers=1))

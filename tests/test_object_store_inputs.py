@@ -28,7 +28,7 @@ import zstandard
 
 from conftest import JSONL_DIR, PAGES_DIR, WARC_DIR, tree_bytes
 from websieve import Executor, load_preset, run
-from websieve.config import RunConfig
+from websieve.config import RunConfig, build_run_config
 from websieve.errors import InputError
 from websieve.steps.read.base import stable_id
 from websieve.steps.read.detect import InputKind, list_inputs
@@ -302,3 +302,38 @@ def test_s3_missing_bucket_and_key(s3_inputs: str) -> None:
         list_inputs([f"{s3_inputs}in/crawl/missing.warc.gz"])
     with pytest.raises(InputError, match="matches no file"):
         list_inputs([f"{s3_inputs}in/*.arc"])
+
+
+def test_access_denied_while_reading_stops_the_run_and_loses_nothing(tmp_path: Path) -> None:
+    """A worker whose credentials may list but not read (S3's 403 is a PermissionError in s3fs; moto does
+    not enforce permissions, so a local file system that refuses to open stands in for the store): the
+    run stops with what to do, no shard is marked done, and once reading works the run reads it all."""
+    import fsspec
+    from fsspec.implementations.local import LocalFileSystem
+
+    refused = {"on": True}
+
+    class Refusing(LocalFileSystem):  # type: ignore[misc]
+        protocol = ("refusing",)
+
+        def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+            if refused["on"]:
+                raise PermissionError(13, "AccessDenied (403)")
+            return super()._open(path, mode, **kwargs)
+
+        @classmethod
+        def _strip_protocol(cls, path: str) -> str:
+            return str(LocalFileSystem._strip_protocol(path.removeprefix("refusing://")))
+
+    fsspec.register_implementation("refusing", Refusing, clobber=True)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(JSONL_DIR / "noisy-dev-41-60.jsonl.gz", folder)
+    config = build_run_config({"steps": ["extract.html", "normalize.unicode"]})
+    url = f"refusing://{folder}"
+    with pytest.raises(InputError, match=r"access denied .*credentials"):
+        run(config, inputs=[url], output=tmp_path / "run", executor=Executor.INLINE)
+    assert not list((tmp_path / "run" / "_state").glob("part-*.done"))
+    refused["on"] = False
+    summary = run(config, inputs=[url], output=tmp_path / "run", executor=Executor.INLINE)
+    assert summary.shards_run == 1 and summary.stats["input"] == 20 and summary.stats["errors"] == 0

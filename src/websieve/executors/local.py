@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import pickle
 import queue
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -93,7 +95,17 @@ R = TypeVar("R")
 
 
 def _work(task: Task[R]) -> R:
-    return task.run(_report)
+    try:
+        return task.run(_report)
+    except BaseException as exc:
+        # an exception the driver cannot rebuild from its pickle (an __init__ with other arguments than
+        # its args) would break the pool there and pass for a dead worker: send its text instead
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            text = "".join(traceback.format_exception(exc)).rstrip()
+            raise RuntimeError(f"{type(exc).__name__}: {exc} (in a worker)\n{text}") from None
+        raise
 
 
 class _ProcessSlot:

@@ -27,15 +27,20 @@ from typing import Any, TypeVar
 
 from websieve.errors import UserError
 from websieve.executors.local import ONE_THREAD, default_workers
-from websieve.executors.slots import DEFAULT_RETRIES, Failed, run_on_slots
-from websieve.executors.task import KILL_WORKER_ENV, Task
+from websieve.executors.slots import DEFAULT_RETRIES, Failed, NoWorker, run_on_slots
+from websieve.executors.task import Task
 
 __all__ = ["RayPool"]
 
 R = TypeVar("R")
 
-_PASSED_ENV = (KILL_WORKER_ENV,)
-"""Variables of the driver's environment that the workers get too (a fault drill reaches every node)."""
+_PASSED_PREFIXES = ("WEBSIEVE_", "FSSPEC_")
+"""Variables of the driver's environment that the workers get too: websieve's own (a fault drill, the
+pattern cache's folder) and fsspec's storage options (``FSSPEC_S3='{"anon": true}'``). Credentials are
+not passed: they belong on each node (README, "Running on Ray")."""
+
+START_SECONDS = 60.0
+"""How long a replacement actor may take to be placed and started before its slot is given up."""
 
 
 class _Worker:
@@ -50,7 +55,11 @@ class _Worker:
         self._progress = progress
 
     def _report(self, n: int) -> None:
-        self._progress.put_nowait(n)
+        with contextlib.suppress(Exception):  # progress is for display: a lost count never fails a task
+            self._progress.put_nowait(n)
+
+    def ready(self) -> bool:
+        return True
 
     def run(self, task: Task[Any]) -> Any:
         return task.run(self._report if self._progress is not None else None)
@@ -82,10 +91,13 @@ class _ActorSlot:
         self._make = make
         self._actor: Any = None
         self._ref: Any = None
+        self._replaced = False
 
     def submit(self, task: Task[Any]) -> Future[Any]:
         if self._actor is None:
             self._actor = self._make()
+            if self._replaced:  # after a death the cluster may have no room left (a node lost)
+                self._wait_ready()
         self._ref = self._actor.run.remote(task)
         handle: Future[Any] = self._ref.future()
         return handle
@@ -100,8 +112,21 @@ class _ActorSlot:
     def death(self, exc: BaseException) -> str | None:
         return _death(exc)
 
+    def _wait_ready(self) -> None:
+        import ray
+
+        try:
+            ray.get(self._actor.ready.remote(), timeout=START_SECONDS)
+        except Exception as exc:  # not placed in time (GetTimeoutError), or died starting
+            self.close()
+            raise NoWorker(
+                f"a replacement Ray worker was not running after {START_SECONDS:.0f} s "
+                f"({type(exc).__name__}): the cluster has no free CPU for it"
+            ) from exc
+
     def replace(self) -> None:
         self.close()
+        self._replaced = True
 
     def close(self) -> None:
         if self._actor is not None:
@@ -146,7 +171,7 @@ class RayPool:
             ) from exc
         if not ray.is_initialized():
             env = {k: v for k, v in ONE_THREAD.items() if k not in os.environ}
-            env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
+            env.update({k: v for k, v in os.environ.items() if k.startswith(_PASSED_PREFIXES)})
             # inside `ray job submit` (or with RAY_ADDRESS set) the run joins that cluster
             address = self._address or os.environ.get("RAY_ADDRESS") or None
             if address is None:
@@ -178,10 +203,14 @@ class RayPool:
     def _drain(self) -> None:
         if self._queue is None or self._on_progress is None:
             return
-        waiting = self._queue.qsize()
-        if waiting:
-            for n in self._queue.get_nowait_batch(waiting):
-                self._on_progress(n)
+        try:
+            waiting = self._queue.qsize()
+            counts = self._queue.get_nowait_batch(waiting) if waiting else []
+        except Exception:  # the queue's actor is gone (its node lost): the run goes on without progress
+            self._queue = None
+            return
+        for n in counts:
+            self._on_progress(n)
 
     def run(self, tasks: Sequence[Task[R]]) -> Iterator[R | Failed[R]]:
         """Run ``tasks`` on the actors; results come back as tasks finish (in no fixed order)."""

@@ -37,9 +37,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from websieve.errors import WorkerError
 from websieve.executors.task import Task
 
-__all__ = ["DEFAULT_RETRIES", "Failed", "Slot", "run_on_slots"]
+__all__ = ["DEFAULT_RETRIES", "Failed", "NoWorker", "Slot", "run_on_slots"]
 
 DEFAULT_RETRIES = 2
 """Attempts after the first for a task whose worker died (``websieve run --retries``)."""
@@ -54,6 +55,11 @@ class Failed(Generic[R]):
     task: Task[R]
     attempts: int
     reason: str
+
+
+class NoWorker(Exception):
+    """Raised by `Slot.submit` when the slot cannot start a worker (a Ray cluster with no room left for a
+    replacement): the slot is dropped and the other slots carry on."""
 
 
 class Slot(Protocol):
@@ -102,6 +108,13 @@ def run_on_slots(
                 task, attempt = waiting.popleft()
                 try:
                     running[slot.submit(task)] = (slot, task, attempt)
+                except NoWorker as exc:  # the slot is gone; its task waits for another one
+                    waiting.appendleft((task, attempt))
+                    if not free and not running:
+                        raise WorkerError(
+                            f"no worker is left to run the remaining tasks: {exc}; what finished is "
+                            "kept: run the same command again to resume"
+                        ) from exc
                 except BaseException as exc:  # the worker died while idle: not this task's doing
                     if slot.death(exc) is None:
                         raise

@@ -82,3 +82,19 @@ def test_short_patterns_and_an_unwritable_folder_are_compiled_as_usual(tmp_path:
     blocked.write_text("not a folder")
     pattern = "(?:" + "|".join(f"w{i}" for i in range(900)) + ")"
     assert compile_cached(pattern, folder=blocked / "re").fullmatch("w899")
+
+
+def test_no_home_folder_means_no_cache_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container's anonymous user has no home: `Path.home` raises, the cache is off."""
+    from websieve.steps.quality import pattern_cache
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    monkeypatch.setattr(pattern_cache, "_folder", pattern_cache._UNSET)
+    assert pattern_cache.cache_folder() is None
+    pattern = "(?:" + "|".join(f"w{i}" for i in range(900)) + ")"
+    assert compile_cached(pattern).fullmatch("w5")

@@ -13,7 +13,9 @@ one `re.compile` returns: same code, same flags, same groups. A cache that canno
 passed over (the pattern is compiled as usual), never an error.
 
 The cache lives in ``$WEBSIEVE_CACHE_DIR/re`` (an empty value turns it off), else
-``$XDG_CACHE_HOME/websieve/re``, else ``~/.cache/websieve/re``; it can be deleted at any time.
+``$XDG_CACHE_HOME/websieve/re``, else ``~/.cache/websieve/re`` (none without a home folder); it can be
+deleted at any time. Whoever can write it decides how words are split, so it must be the user's own
+folder, as the default is, not one shared with others.
 
 >>> import tempfile
 >>> folder = Path(tempfile.mkdtemp())
@@ -61,7 +63,10 @@ def cache_folder() -> Path | None:
         base = os.environ.get(CACHE_ENV)
         if base is None:
             xdg = os.environ.get("XDG_CACHE_HOME")
-            base = str(Path(xdg) / "websieve") if xdg else str(Path.home() / ".cache" / "websieve")
+            try:
+                base = str(Path(xdg) / "websieve") if xdg else str(Path.home() / ".cache" / "websieve")
+            except (RuntimeError, KeyError, OSError):  # no home (a container's anonymous user): no cache
+                base = ""
         _folder = Path(base) / "re" if base else None
     return _folder if isinstance(_folder, Path) else None
 

@@ -160,6 +160,8 @@ def open_input(path: str) -> IO[bytes]:
     try:
         fsspec = _fsspec(path)
         handle: IO[bytes] = fsspec.open(path, "rb").open()
+    except PermissionError as exc:  # not the file's fault: stop (no ledger row, the shard stays to do)
+        raise _input_error(exc, path, doing="open") from exc
     except OSError:
         raise
     except Exception as exc:
