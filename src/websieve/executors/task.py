@@ -138,9 +138,9 @@ KILL_WORKER_ENV = "WEBSIEVE_KILL_WORKER_IN"
 """A fault drill: ``part-00002`` (comma-separated shard names) makes the worker running that shard's main
 pass kill itself with SIGKILL as it reads the second document, on every attempt; ``map:part-00002`` does
 it in the shard's map of the first global stage; ``part-00002@FILE`` does it only while FILE exists, and
-removes FILE as it dies (so once per FILE). It acts in pool workers and Ray
-actors only, never in the process that runs ``--executor inline``. The fault tests use it; so can an
-operator checking what a run does when a worker dies."""
+removes FILE as it dies (so once per FILE). It acts in pool workers and Ray actors only, never in the
+process that runs ``--executor inline``. The fault tests use it; so can an operator checking what a run
+does when a worker dies."""
 
 _in_worker = False
 
@@ -166,17 +166,20 @@ def drilled(stream: Iterator[Document], where: str) -> Iterator[Document]:
 
 def _kill_after_first(stream: Iterator[Document], token: str) -> Iterator[Document]:
     for i, doc in enumerate(stream):
-        if i == 1:
-            if token:
-                try:
-                    os.unlink(token)
-                except FileNotFoundError:
-                    token = ""
-                else:
-                    os.kill(os.getpid(), signal.SIGKILL)
-            else:
-                os.kill(os.getpid(), signal.SIGKILL)
+        if i == 1 and _armed(token):
+            os.kill(os.getpid(), signal.SIGKILL)
         yield doc
+
+
+def _armed(token: str) -> bool:
+    """Without a token file the drill always fires; with one, while the file exists (removed as it fires)."""
+    if not token:
+        return True
+    try:
+        os.unlink(token)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def run_shard(task: ShardTask, progress: ProgressFn | None = None) -> ShardResult:
