@@ -189,6 +189,76 @@ def run_cmd(
         raise click.exceptions.Exit(EXIT_SHARDS_FAILED)
 
 
+def _examples() -> str:
+    from websieve.ledger.query import EXAMPLES
+
+    return "\n".join(f'  # {what}\n  websieve query runs/x "{sql}"' for what, sql in EXAMPLES.items())
+
+
+@cli.command("query", epilog="\b\nMore examples:\n" + _examples())
+@click.argument("run_dir", metavar="RUN")
+@click.argument("sql")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for reading, csv or json (every row) for tools.",
+)
+@click.option(
+    "--max-rows", type=click.IntRange(min=1), default=100, show_default=True, help="Rows a table shows."
+)
+def query_cmd(run_dir: str, sql: str, fmt: str, max_rows: int) -> None:
+    """SQL (DuckDB) over a run: views output, ledger, removed_lines, annotations.
+
+    \b
+    output         one row per kept document: id, url, text, lang, title, meta
+    ledger         one row per input document: id, fate, step, rule, value, threshold, message, url, source
+    removed_lines  one row per removed line: id, step, line_no, line, reason, score, threshold
+    annotations    one row per signal: id, step, key, number, label
+
+    \b
+    Example:
+      websieve query runs/demo "SELECT step, rule, count(*) FROM ledger WHERE fate = 'dropped' GROUP BY ALL"
+    """
+    from rich.console import Console
+
+    from websieve.cli.ledger_views import ResultFormat, print_result
+    from websieve.ledger.query import run_query
+
+    result = run_query(run_dir, sql)
+    print_result(result, ResultFormat(fmt), console=Console(), max_rows=max_rows)
+
+
+@cli.command("explain")
+@click.argument("run_dir", metavar="RUN")
+@click.argument("doc_id", metavar="DOC_ID")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print everything as JSON (one object per match, in a list)."
+)
+def explain_cmd(run_dir: str, doc_id: str, as_json: bool) -> None:
+    """Why a document was kept or dropped: its fate, the rule and threshold that decided it, every signal
+    recorded for it, each line removed from it, and the document it duplicates.
+
+    \b
+    Example:
+      websieve explain runs/demo 734ad6ba509c1e00
+      websieve explain runs/demo 734ad6ba509c1e00 --json | jq '.[0].removed'
+    """
+    from websieve.ledger.explain import explain
+
+    found = explain(run_dir, doc_id)
+    if as_json:
+        click.echo(orjson.dumps([e.to_json() for e in found], option=orjson.OPT_INDENT_2).decode())
+        return
+    from rich.console import Console
+
+    from websieve.cli.ledger_views import print_explanations
+
+    print_explanations(found, console=Console())
+
+
 @cli.command("clean")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help='Print {"text", "lang", "title", "meta", "removed"}.')
