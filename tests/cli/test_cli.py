@@ -50,6 +50,9 @@ def test_run_end_to_end_with_summary(tmp_path: Path) -> None:
     assert "kept" in res.stdout and f"{out}/output/" in res.stdout
     assert "in = " in res.stdout and "MISMATCH" not in res.stdout
     assert (out / "stats.json").exists() and (out / "run.json").exists()
+    # not a terminal: the progress lines and the summary come without colours or cursor movement
+    assert "\x1b[" not in res.stdout and "\x1b[" not in res.stderr
+    assert "shards" in res.stderr and "ETA" in res.stderr and "docs/s" in res.stderr
     again = run_cli("run", "--output", str(out), "--resume", "--executor", "inline")
     assert again.returncode == 0, again.stderr
     assert "2 resumed" in again.stdout or "resumed" in again.stdout

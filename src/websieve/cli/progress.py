@@ -5,7 +5,15 @@ from __future__ import annotations
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from websieve.runs import RunSummary
@@ -14,7 +22,9 @@ __all__ = ["RunProgress", "print_summary"]
 
 
 class RunProgress:
-    """A live line: documents done, docs/s, elapsed; shards done out of total."""
+    """A live line per phase: tasks (shards, partitions) done out of total, documents and docs/s, time
+    elapsed and, once a few tasks are done, the time left. On stderr; plain text without colours or live
+    redrawing when stderr is not a terminal (rich's detection; ``NO_COLOR`` is honoured too)."""
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled
@@ -25,6 +35,8 @@ class RunProgress:
             MofNCompleteColumn(),
             TextColumn("{task.fields[docs]:,} docs  {task.fields[rate]:,.0f} docs/s"),
             TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
             console=self._console,
             transient=False,
             disable=not enabled,
