@@ -129,7 +129,7 @@ class _ProcessSlot:
         # the process starts inside submit; it inherits one BLAS thread (a value the user set wins)
         with one_thread_env():
             handle = self._pool.submit(_work, task)
-        self._processes = list(getattr(self._pool, "_processes", {}).values()) or self._processes
+        self._processes = list((getattr(self._pool, "_processes", None) or {}).values()) or self._processes
         return handle
 
     def collect(self, handle: Future[Any]) -> Any:
@@ -138,8 +138,10 @@ class _ProcessSlot:
     def death(self, exc: BaseException) -> str | None:
         if not isinstance(exc, BrokenProcessPool):
             return None
-        for process in self._processes:  # the pool fails the task before it reaps the dead process
-            process.join(timeout=5)
+        # the pool fails the task before its manager thread has reaped the dead process: wait for that
+        # thread (a join here would race it for the exit status)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         codes = [p.exitcode for p in self._processes]
         return "the worker process " + exit_reason(next((c for c in codes if c is not None), None))
 
@@ -151,7 +153,7 @@ class _ProcessSlot:
             pool, self._pool = self._pool, None
             # stop at once, also when a task failed or the caller stopped reading: no shard is half
             # written (outputs and markers are atomic), so a resumed run picks up cleanly
-            for process in list(getattr(pool, "_processes", {}).values()):
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
         self._processes = []
