@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_INPUTS := samples/seed samples/html samples/warc
 
-.PHONY: install run test lint typecheck bench model clean-runs peer-datatrove
+.PHONY: install run test lint typecheck chromium bench model clean-runs peer-datatrove
 
 $(STAMP): pyproject.toml setup.py src/websieve/steps/clean/_linescan.c src/websieve/steps/extract/_regions.c \
 		src/websieve/steps/lists/_urlscan.c src/websieve/steps/quality/_ngrams.c src/websieve/steps/dedup/_minhash.c
@@ -26,8 +26,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck chromium
 	$(BIN)/python -m pytest
+
+# Debian's chromium, which tests/test_report.py opens the run report in (through Playwright, never
+# `playwright install`: no browser download); installed only where /usr/bin/chromium is missing
+chromium:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y --no-install-recommends chromium || \
+		{ $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/langid.py
