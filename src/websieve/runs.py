@@ -14,6 +14,7 @@ Run folder::
     RUN/ledger/removed/part-*.parquet  lines removed from documents, with the reason
     RUN/annotations/part-*.parquet     every signal of every document
     RUN/stats.json               counts per step and reason, timings
+    RUN/report.html              the same in charts, with sampled documents and their removed lines
     RUN/_state/part-*.done       completion markers (a re-run skips finished shards)
     RUN/_state/<stage>/          a global stage's map files, decisions and markers (map/*.done, reduce.done)
 
@@ -577,6 +578,9 @@ def run(
     tmp = run_dir / ".stats.json.tmp"
     tmp.write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
     tmp.replace(run_dir / "stats.json")
+    from websieve.report import write_report
+
+    write_report(run_dir)  # RUN/report.html: what the run did, in charts and samples
     return RunSummary(
         run_dir=run_dir,
         stats=stats,

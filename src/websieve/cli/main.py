@@ -259,6 +259,24 @@ def explain_cmd(run_dir: str, doc_id: str, as_json: bool) -> None:
     print_explanations(found, console=Console())
 
 
+@cli.command("report")
+@click.argument("run_dir", metavar="RUN")
+def report_cmd(run_dir: str) -> None:
+    """Write RUN/report.html again (every run writes it at its end): one self-contained page with counts,
+    removals per step and reason, languages, text lengths, each filter's signals against its threshold,
+    sampled documents with their removed lines, duplicate clusters and time per step.
+
+    \b
+    Example:
+      websieve report runs/demo && xdg-open runs/demo/report.html
+    """
+    from pathlib import Path
+
+    from websieve.report import write_report
+
+    click.echo(str(write_report(Path(run_dir))))
+
+
 @cli.command("clean")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help='Print {"text", "lang", "title", "meta", "removed"}.')

@@ -139,3 +139,4 @@ def print_summary(summary: RunSummary) -> None:
     console.print(f"ledger:      {summary.ledger_dir}/  (removed lines: {summary.ledger_dir}/removed/)")
     console.print(f"annotations: {summary.run_dir / 'annotations'}/")
     console.print(f"stats:       {summary.run_dir / 'stats.json'}")
+    console.print(f"report:      {summary.run_dir / 'report.html'}")
