@@ -82,7 +82,9 @@ def test_caps_bound_what_is_read_and_shown(hostile_run: Path) -> None:
     page = write_report(hostile_run, caps=caps).read_text(encoding="utf-8")
     assert "the first 1 ledger rows and output documents" in page
     assert page.count('<article class="doc">') <= caps.reasons
-    assert max(len(t) for t in re.findall(r'<pre class="text">(.*?)</pre>', page, re.S)) <= 50 * 6
+    # kept texts cut at 50 characters (escaped: at most 6 characters each); which documents are sampled
+    # depends on their ids, and made-up ids on the input's path, so there may be none among the first rows
+    assert all(len(t) <= 50 * 6 for t in re.findall(r'<pre class="text">(.*?)</pre>', page, re.S))
     full = write_report(hostile_run).stat().st_size
     assert len(page) < full < 2_000_000
 
