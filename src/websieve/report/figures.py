@@ -23,7 +23,7 @@ _DEDUP_RULES = ("exact_duplicate", "url_duplicate", "near_duplicate")
 _LEDGER_COLUMNS = ("id", "fate", "step", "rule", "value", "threshold", "message", "url", "source", "offset")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Caps:
     """How much of a run the report reads and shows (the page states these)."""
 
@@ -284,30 +284,75 @@ def _signals(
     for row in annotations:
         if row["number"] is not None:
             values[(str(row["step"]), str(row["key"]))].append(row["number"])
+    signal_of = _signal_of_rule(annotations, ledger)
     thresholds: dict[tuple[str, str], set[float]] = defaultdict(set)
     drops: Counter[tuple[str, str]] = Counter()
+    rules: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in ledger:
         if row["fate"] == "dropped" and row["rule"]:
-            drops[(str(row["step"]), str(row["rule"]))] += 1
+            step, rule = str(row["step"]), str(row["rule"])
+            tested = (step, signal_of.get((step, rule), rule))
+            drops[tested] += 1
+            rules[tested].add(rule)
             limit = _float(row["threshold"])
             if limit is not None:
-                thresholds[(str(row["step"]), str(row["rule"]))].add(limit)
+                thresholds[tested].add(limit)
     out = []
     ranked = sorted(values, key=lambda k: (k not in thresholds, k not in drops, k))
     for step, key in ranked[: caps.signal_charts]:
         marks = tuple(sorted(thresholds.get((step, key), ())))[:6]
+        by = ", ".join(sorted(rules.get((step, key), {key})))
         if marks:
             note = (
                 f"red: the threshold{'s' if len(marks) > 1 else ''} recorded in the ledger for the "
-                f"{drops[(step, key)]:,} document(s) dropped by rule {key}"
+                f"{drops[(step, key)]:,} document(s) dropped by rule {by}"
                 + (" (it depends on the language)" if len(marks) > 1 else "")
             )
         elif drops[(step, key)]:
-            note = f"{drops[(step, key)]:,} document(s) dropped by rule {key}; no number threshold recorded"
+            note = f"{drops[(step, key)]:,} document(s) dropped by rule {by}; no number threshold recorded"
         else:
             note = "no threshold in the ledger"
         out.append(Series(f"{step} · {key}", tuple(values[(step, key)]), marks, note))
     return tuple(out)
+
+
+def _signal_of_rule(
+    annotations: list[dict[str, Any]], ledger: list[dict[str, Any]]
+) -> dict[tuple[str, str], str]:
+    """Which signal each (step, rule) tests, read off the data: a drop records the document's value for
+    the rule, and the signal of the same step whose number is that value for that document is the one
+    (``top_n_gram`` -> ``top_2_gram``, ``gopher_below_alpha_threshold`` -> ``alpha_words``). A rule named
+    as its signal maps to itself; a rule whose value matches no signal, or several, is left out.
+
+    >>> annotations = [{"id": "a", "step": "q@1", "key": "words", "number": 12.0},
+    ...                {"id": "a", "step": "q@1", "key": "stop_words", "number": 1.0}]
+    >>> _signal_of_rule(annotations, [{"id": "a", "step": "q@1", "rule": "short_doc", "value": "12",
+    ...                                "fate": "dropped"}])
+    {('q@1', 'short_doc'): 'words'}
+    """
+    numbers: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
+    for row in annotations:
+        if row["number"] is not None:
+            numbers[(str(row["id"]), str(row["step"]))].append((str(row["key"]), float(row["number"])))
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for row in ledger:
+        if row["fate"] != "dropped" or not row["rule"]:
+            continue
+        value = _float(row["value"])
+        if value is None:
+            continue
+        step, rule = str(row["step"]), str(row["rule"])
+        close = [key for key, n in numbers.get((str(row["id"]), step), ()) if _same(n, value)]
+        if rule in close:
+            votes[(step, rule)][rule] += 1
+        elif len(close) == 1:
+            votes[(step, rule)][close[0]] += 1
+    return {rule: counts.most_common(1)[0][0] for rule, counts in votes.items()}
+
+
+def _same(number: float, value: float) -> bool:
+    """``value`` is ``number`` as the ledger wrote it (rounded to 6 decimals)."""
+    return abs(number - value) <= 1e-6 + 1e-9 * abs(number)
 
 
 def _clusters(
