@@ -16,7 +16,7 @@ files with pyarrow (no DuckDB needed), the document's own shard only where it ca
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,12 +115,6 @@ def explain(run_dir: str | Path, doc_id: str) -> list[Explanation]:
         raise UserError(f"{run} is not a websieve run folder (no run.json); give the --output of a run")
     parts = sorted((run / "ledger").glob("part-*.parquet"))
     found: list[Explanation] = []
-    copies = [
-        str(row["id"])
-        for part in parts
-        for row in _read(part, doc_id, column="value")
-        if str(row.get("step") or "").startswith("dedup.")
-    ]
     for part in parts:
         shard = part.name.removesuffix(".parquet")
         for row in _read(part, doc_id):
@@ -157,10 +151,17 @@ def explain(run_dir: str | Path, doc_id: str) -> list[Explanation]:
                     signals=signals,
                     removed=removed,
                     duplicate_of=row["value"] if dedup else None,
-                    copies=copies if row["fate"] == "kept" else [],
                     document=_output_record(run, shard, doc_id) if row["fate"] == "kept" else None,
                 )
             )
+    if any(e.fate == "kept" for e in found):  # a survivor: the copies dropped in its favour name it
+        copies = [
+            str(row["id"])
+            for part in parts
+            for row in _read(part, doc_id, column="value")
+            if str(row.get("step") or "").startswith("dedup.")
+        ]
+        found = [replace(e, copies=copies) if e.fate == "kept" else e for e in found]
     if not found:
         raise UserError(
             f"no document with id {doc_id!r} in {run}'s ledger; list some with: "
