@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from websieve.executors.collector import own_process
-from websieve.executors.slots import DEFAULT_RETRIES, Failed, run_on_slots
+from websieve.executors.slots import DEFAULT_RETRIES, Failed, SlotPool, default_workers
 from websieve.executors.task import Task, mark_worker
 
 __all__ = ["LocalPool", "default_workers", "exit_reason", "one_thread_env", "run_local"]
@@ -35,13 +35,6 @@ _progress_queue: Any = None
 
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 """Each worker is one thread of work: one BLAS thread each (a value the user set wins)."""
-
-
-def default_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 @contextlib.contextmanager
@@ -159,12 +152,9 @@ class _ProcessSlot:
         self._processes = []
 
 
-class LocalPool:
-    """Worker processes started on the first batch and kept until `close` (or the ``with`` block ends).
-
-    ``retries``: attempts after the first for a task whose worker died; a task out of attempts comes back
-    from `run` as a `Failed`.
-    """
+class LocalPool(SlotPool):
+    """Worker processes on this machine (see `SlotPool`); progress comes back through one queue that a
+    thread of this process drains."""
 
     def __init__(
         self,
@@ -174,10 +164,7 @@ class LocalPool:
         on_progress: Callable[[int], None] | None = None,
         retries: int = DEFAULT_RETRIES,
     ) -> None:
-        self._n = max(1, min(workers or default_workers(), size))
-        self._on_progress = on_progress
-        self._retries = retries
-        self._slots: list[_ProcessSlot] = []
+        super().__init__(workers=workers, size=size, on_progress=on_progress, retries=retries)
         self._stop = threading.Event()
         self._drainer: threading.Thread | None = None
 
@@ -195,30 +182,16 @@ class LocalPool:
 
             self._drainer = threading.Thread(target=drain, daemon=True)
             self._drainer.start()
-        self._slots = [_ProcessSlot(progress) for _ in range(self._n)]
-        return self._slots
-
-    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R | Failed[R]]:
-        """Run ``tasks`` on the workers; results come back as tasks finish (in no fixed order)."""
-        if not tasks:
-            return
-        slots = self._slots or self._start()
-        yield from run_on_slots(tasks, slots, retries=self._retries)
+        slots = [_ProcessSlot(progress) for _ in range(self._n)]
+        self._slots = slots
+        return slots
 
     def close(self) -> None:
-        for slot in self._slots:
-            slot.close()
-        self._slots = []
+        super().close()
         self._stop.set()
         if self._drainer is not None:
             self._drainer.join(timeout=5)
             self._drainer = None
-
-    def __enter__(self) -> LocalPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def run_local(

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from websieve.errors import UserError
-from websieve.executors.local import ONE_THREAD, default_workers
-from websieve.executors.slots import DEFAULT_RETRIES, Failed, NoWorker, run_on_slots
+from websieve.executors.local import ONE_THREAD
+from websieve.executors.slots import DEFAULT_RETRIES, NoWorker, SlotPool
 from websieve.executors.task import Task
 
 __all__ = ["RayPool"]
@@ -137,12 +137,8 @@ class _ActorSlot:
                 ray.kill(actor, no_restart=True)
 
 
-class RayPool:
-    """Ray actors started on the first batch and kept until `close` (or the ``with`` block ends).
-
-    ``retries``: attempts after the first for a task whose actor died; a task out of attempts comes back
-    from `run` as a `Failed`.
-    """
+class RayPool(SlotPool):
+    """Ray actors (see `SlotPool`), on a local cluster started for the run or the one at ``address``."""
 
     def __init__(
         self,
@@ -153,12 +149,9 @@ class RayPool:
         address: str | None = None,
         retries: int = DEFAULT_RETRIES,
     ) -> None:
-        self._n = max(1, min(workers or default_workers(), size))
+        super().__init__(workers=workers, size=size, on_progress=on_progress, retries=retries)
         self._workers, self._size = workers, size
-        self._on_progress = on_progress
         self._address = address
-        self._retries = retries
-        self._slots: list[_ActorSlot] = []
         self._queue: Any = None
         self._started_ray = False
 
@@ -197,8 +190,12 @@ class RayPool:
         def make() -> Any:
             return worker.remote(progress)
 
-        self._slots = [_ActorSlot(make) for _ in range(self._n)]
-        return self._slots
+        slots = [_ActorSlot(make) for _ in range(self._n)]
+        self._slots = slots
+        return slots
+
+    def _poll(self) -> Callable[[], None] | None:
+        return self._drain
 
     def _drain(self) -> None:
         if self._queue is None or self._on_progress is None:
@@ -212,22 +209,10 @@ class RayPool:
         for n in counts:
             self._on_progress(n)
 
-    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R | Failed[R]]:
-        """Run ``tasks`` on the actors; results come back as tasks finish (in no fixed order)."""
-        if not tasks:
-            return
-        slots = self._slots or self._start()
-        try:
-            yield from run_on_slots(tasks, slots, retries=self._retries, poll=self._drain)
-        finally:
-            self._drain()
-
     def close(self) -> None:
         if not self._slots and not self._started_ray:
             return
-        for slot in self._slots:
-            slot.close()
-        self._slots = []
+        super().close()
         if self._queue is not None:
             self._queue.shutdown()
             self._queue = None
@@ -236,9 +221,3 @@ class RayPool:
 
             ray.shutdown()
             self._started_ray = False
-
-    def __enter__(self) -> RayPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -31,6 +31,7 @@ not a death: it is raised to the caller at once, as before.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -40,7 +41,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from websieve.errors import WorkerError
 from websieve.executors.task import Task
 
-__all__ = ["DEFAULT_RETRIES", "Failed", "NoWorker", "Slot", "run_on_slots"]
+__all__ = ["DEFAULT_RETRIES", "Failed", "NoWorker", "Slot", "SlotPool", "default_workers", "run_on_slots"]
 
 DEFAULT_RETRIES = 2
 """Attempts after the first for a task whose worker died (``websieve run --retries``)."""
@@ -143,3 +144,65 @@ def run_on_slots(
     finally:
         for handle in running:  # the caller stopped reading or a task raised; the pool's close() stops them
             handle.cancel()
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on (one worker each by default)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+class SlotPool:
+    """What the local and Ray pools share: ``workers`` slots (at most ``size``, the most tasks a batch
+    will have), started on the first batch by `_start` and kept until `close` (or the ``with`` block ends),
+    so that workers set up their models once for every batch of a run.
+
+    ``retries``: attempts after the first for a task whose worker died; a task out of attempts comes back
+    from `run` as a `Failed`.
+    """
+
+    def __init__(
+        self,
+        *,
+        workers: int | None,
+        size: int,
+        on_progress: Callable[[int], None] | None = None,
+        retries: int = DEFAULT_RETRIES,
+    ) -> None:
+        self._n = max(1, min(workers or default_workers(), size))
+        self._on_progress = on_progress
+        self._retries = retries
+        self._slots: Sequence[Slot] = []
+
+    def _start(self) -> Sequence[Slot]:
+        """Start the pool (its slots' workers may start later, on their first task)."""
+        raise NotImplementedError
+
+    def _poll(self) -> Callable[[], None] | None:
+        """What to call while tasks run and after each batch (a Ray pool's progress queue), if anything."""
+        return None
+
+    def run(self, tasks: Sequence[Task[R]]) -> Iterator[R | Failed[R]]:
+        """Run ``tasks`` on the workers; results come back as tasks finish (in no fixed order)."""
+        if not tasks:
+            return
+        slots = self._slots or self._start()
+        poll = self._poll()
+        try:
+            yield from run_on_slots(tasks, slots, retries=self._retries, poll=poll)
+        finally:
+            if poll is not None:
+                poll()
+
+    def close(self) -> None:
+        for slot in self._slots:
+            slot.close()
+        self._slots = []
+
+    def __enter__(self) -> SlotPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
