@@ -156,25 +156,17 @@ class LocalPool(SlotPool):
     """Worker processes on this machine (see `SlotPool`); progress comes back through one queue that a
     thread of this process drains."""
 
-    def __init__(
-        self,
-        *,
-        workers: int | None,
-        size: int,
-        on_progress: Callable[[int], None] | None = None,
-        retries: int = DEFAULT_RETRIES,
-    ) -> None:
-        super().__init__(workers=workers, size=size, on_progress=on_progress, retries=retries)
-        self._stop = threading.Event()
-        self._drainer: threading.Thread | None = None
+    _drainer: threading.Thread | None = None
+    """The thread that hands the workers' progress counts to ``on_progress`` (when there is one)."""
 
     def _start(self) -> list[_ProcessSlot]:
         on_progress = self._on_progress
         progress: Any = mp.get_context("spawn").Queue() if on_progress is not None else None
         if progress is not None:
+            stop = self._stop = threading.Event()
 
             def drain() -> None:
-                while not self._stop.is_set() or not progress.empty():
+                while not stop.is_set() or not progress.empty():
                     try:
                         on_progress(progress.get(timeout=0.1))  # type: ignore[misc]
                     except queue.Empty:
@@ -188,8 +180,8 @@ class LocalPool(SlotPool):
 
     def close(self) -> None:
         super().close()
-        self._stop.set()
         if self._drainer is not None:
+            self._stop.set()
             self._drainer.join(timeout=5)
             self._drainer = None
 
